@@ -1,0 +1,48 @@
+# One entry point for people and CI. `make test` installs what it needs on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STACK  ?= dev
+PORT   ?= 3333
+STAMP  := $(VENV)/.installed
+
+.PHONY: install lint test soak bench plan dev proxy emulator clean
+
+$(STAMP): pyproject.toml proxy/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@command -v node >/dev/null || { echo "node (>= 18) is required for the profile script tests: apt-get install nodejs" >&2; exit 1; }
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -m "not slow"
+
+soak: $(STAMP)
+	$(BIN)/pytest -m slow -s
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+plan: $(STAMP)
+	$(BIN)/python -m devtools.plan --stack $(STACK)
+
+dev: $(STAMP)
+	$(BIN)/python -m devtools.rehearse --port $(PORT)
+
+# Serves the proxy as Cloud Functions does; TIKTOK_TOKEN_URL and friends come from the environment.
+proxy: $(STAMP)
+	$(BIN)/functions-framework --target token --source proxy/main.py --host 127.0.0.1 --port $(PORT)
+
+emulator: $(STAMP)
+	$(BIN)/python -m devtools.tiktok_emulator --port 8081
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules

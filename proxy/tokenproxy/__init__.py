@@ -1,0 +1,36 @@
+"""TikTok token proxy: makes TikTok's v2 token endpoint answer like a standard OAuth server."""
+
+from ._app import ROUTES, TokenProxy
+from ._config import DEFAULT_TOKEN_URL, ConfigError, Settings
+from ._exceptions import (
+    ProxyError,
+    RequestRejected,
+    TikTokRefused,
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
+from ._oauth import TokenRequest, parse_body, parse_token_request, read_tiktok_answer
+from ._tiktok import TikTokAnswer, TikTokTokenClient
+
+__all__ = [
+    "DEFAULT_TOKEN_URL",
+    "ROUTES",
+    "ConfigError",
+    "ProxyError",
+    "RequestRejected",
+    "Settings",
+    "TikTokAnswer",
+    "TikTokRefused",
+    "TikTokTokenClient",
+    "TokenProxy",
+    "TokenRequest",
+    "UpstreamBadResponse",
+    "UpstreamError",
+    "UpstreamTimeout",
+    "UpstreamUnreachable",
+    "parse_body",
+    "parse_token_request",
+    "read_tiktok_answer",
+]
