@@ -108,7 +108,9 @@ class TokenProxy:
         return bytes(body)
 
 
-def _json_response(body: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Response:
+def _json_response(
+    body: dict[str, Any], status: int, headers: dict[str, str] | None = None
+) -> Response:
     return Response(
         json.dumps(body, separators=(",", ":")),
         status_code=status,

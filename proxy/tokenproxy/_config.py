@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 __all__ = ["DEFAULT_TOKEN_URL", "ConfigError", "Settings"]
 
-DEFAULT_TOKEN_URL = "https://open.tiktokapis.com/v2/oauth/token/"
+DEFAULT_TOKEN_URL = "https://open.tiktokapis.com/v2/oauth/token/"  # noqa: S105 - a URL
 
 
 class ConfigError(ValueError):
@@ -24,7 +24,7 @@ class ConfigError(ValueError):
 class Settings:
     token_url: str = DEFAULT_TOKEN_URL
     proxy_secret: str | None = None
-    proxy_secret_header: str = "X-Proxy-Secret"
+    proxy_secret_header: str = "X-Proxy-Secret"  # noqa: S105 - a header name
     allowed_client_keys: frozenset[str] = frozenset()
     upstream_timeout: float = 10.0
     body_timeout: float = 10.0

@@ -99,7 +99,9 @@ class TikTokTokenClient:
             # httpx-aiohttp keeps the aiohttp exception as the cause; its mapping to httpx types
             # is coarse (a refused connection arrives as ConnectTimeout), so decide on the cause.
             raise _translate(exc.__cause__ or exc) from None
-        except aiohttp.ClientError as exc:  # what httpx-aiohttp does not map, e.g. a bad status line
+        except (
+            aiohttp.ClientError
+        ) as exc:  # what httpx-aiohttp does not map, e.g. a bad status line
             raise _translate(exc) from None
 
 
@@ -113,5 +115,7 @@ def _translate(exc: BaseException) -> Exception:
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
         return TimeoutError()
     if isinstance(exc, aiohttp.ClientResponseError):
-        return UpstreamBadResponse("TikTok's token endpoint answered with a malformed HTTP response")
+        return UpstreamBadResponse(
+            "TikTok's token endpoint answered with a malformed HTTP response"
+        )
     return UpstreamUnreachable("TikTok's token endpoint closed the connection before answering")

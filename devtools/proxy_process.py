@@ -1,0 +1,140 @@
+"""Run the token proxy exactly as Cloud Functions does: `functions-framework --target token`.
+
+Shared by the tests, the local rehearsal and the benchmark, so all three exercise the same server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+__all__ = ["PROXY_ENV_KEYS", "ProxyProcess", "free_port", "wait_for_listen"]
+
+REPO = Path(__file__).resolve().parent.parent
+PROXY_ENV_KEYS = (
+    "TIKTOK_TOKEN_URL",
+    "PROXY_SECRET",
+    "PROXY_SECRET_HEADER",
+    "ALLOWED_CLIENT_KEYS",
+    "UPSTREAM_TIMEOUT_SECONDS",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_listen(
+    port: int, *, timeout: float = 20.0, process: subprocess.Popen[Any] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the process exited with {process.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on 127.0.0.1:{port} within {timeout} s")
+
+
+class ProxyProcess:
+    """The proxy in its own process on 127.0.0.1; its stdout (the log lines) goes to a file."""
+
+    def __init__(self, env: dict[str, str], *, port: int | None = None) -> None:
+        self.env = env
+        self.port = port or free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self._final_output = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}/proxy/token"
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
+    def start(self) -> ProxyProcess:
+        environ = {k: v for k, v in os.environ.items() if k not in PROXY_ENV_KEYS}
+        environ.update(self.env)
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "functions_framework",
+                "--target=token",
+                f"--source={REPO / 'proxy' / 'main.py'}",
+                "--host=127.0.0.1",
+                f"--port={self.port}",
+            ],
+            env=environ,
+            cwd=REPO,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_listen(self.port, process=self._process)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(f"the proxy did not start: {exc}\n{self.output()[-2000:]}") from None
+        return self
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+        if self._log is not None:
+            self._final_output = self.output()
+            self._log.close()
+            self._log = None
+
+    def output(self) -> str:
+        """Everything the process wrote so far, log lines and any traceback."""
+        if self._log is None:
+            return self._final_output
+        self._log.flush()
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")
+
+    def log_records(self) -> list[dict[str, Any]]:
+        records = []
+        for line in self.output().splitlines():
+            if line.startswith("{"):
+                records.append(json.loads(line))
+        return records
+
+    def __enter__(self) -> ProxyProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,61 @@
+"""Shared servers: one TikTok emulator per session, and proxies started as Cloud Functions does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from devtools.proxy_process import ProxyProcess
+from devtools.tiktok_emulator import TikTokEmulator
+from tests.helpers import APP, PROXY_SECRET
+
+
+@pytest.fixture(scope="session")
+def make_emulator() -> Iterator[TikTokEmulator]:
+    with TikTokEmulator(apps=(APP,)) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(make_emulator: TikTokEmulator) -> Iterator[TikTokEmulator]:
+    make_emulator.reset()
+    yield make_emulator
+    make_emulator.check_handler_errors()
+
+
+ProxyFactory = Callable[..., ProxyProcess]
+
+
+@pytest.fixture(scope="session")
+def start_proxy() -> Iterator[ProxyFactory]:
+    """Start (or reuse) a proxy for a given environment; each distinct env runs once per session."""
+    running: dict[tuple[tuple[str, str], ...], ProxyProcess] = {}
+
+    def start(**env: str) -> ProxyProcess:
+        key = tuple(sorted(env.items()))
+        if key not in running:
+            running[key] = ProxyProcess(env).start()
+        return running[key]
+
+    yield start
+    for proxy in running.values():
+        proxy.stop()
+
+
+@pytest.fixture
+def proxy(start_proxy: ProxyFactory, make_emulator: TikTokEmulator) -> ProxyProcess:
+    """The proxy as deployed: a proxy secret, one allowed client key, the emulator upstream."""
+    return start_proxy(
+        TIKTOK_TOKEN_URL=make_emulator.token_url,
+        PROXY_SECRET=PROXY_SECRET,
+        ALLOWED_CLIENT_KEYS=APP.client_key,
+        UPSTREAM_TIMEOUT_SECONDS="2",
+    )
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30, trust_env=False) as client:
+        yield client

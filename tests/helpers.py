@@ -1,0 +1,33 @@
+"""Values and builders shared by the tests: the emulated TikTok app and Auth0's token request."""
+
+from __future__ import annotations
+
+import secrets
+
+from devtools.tiktok_emulator import EmulatedApp, TikTokEmulator
+
+# Fresh per run, so a leak check can search the logs for exactly these strings.
+APP = EmulatedApp(client_secret=f"test-secret-{secrets.token_hex(8)}")
+REDIRECT_URI = APP.redirect_uris[0]
+PROXY_SECRET = f"proxy-secret-{secrets.token_hex(8)}"
+
+
+def auth0_token_form(code: str, **overrides: str) -> dict[str, str]:
+    """The token request Auth0's oauth2 strategy posts (passport-oauth2 style, form-encoded)."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "client_id": APP.client_key,
+        "client_secret": APP.client_secret,
+    }
+    form.update(overrides)
+    return form
+
+
+def secret_headers() -> dict[str, str]:
+    return {"X-Proxy-Secret": PROXY_SECRET}
+
+
+def new_code(emulator: TikTokEmulator, scopes: tuple[str, ...] = ("user.info.basic",)) -> str:
+    return emulator.issue_code(APP.client_key, REDIRECT_URI, scopes)

@@ -1,0 +1,135 @@
+"""Requests the proxy refuses: a status, an RFC 6749 JSON body, and no call to TikTok."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.helpers import APP, auth0_token_form, secret_headers
+
+
+def assert_refused(response, status: int, error: str, emulator, mentions: str = "") -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["error"] == error
+    assert mentions in body["error_description"]
+    assert emulator.token_requests() == []
+
+
+@pytest.mark.parametrize("path", ["/other", "/proxy", "/proxy/token/extra", "/v2/oauth/token/"])
+def test_unknown_paths_are_404_json(proxy, emulator, http, path):
+    response = http.post(proxy.url + path, data=auth0_token_form("c"), headers=secret_headers())
+    assert_refused(response, 404, "invalid_request", emulator, path)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"])
+@pytest.mark.parametrize("path", ["/", "/proxy/token"])
+def test_other_methods_are_405_with_allow_post(proxy, emulator, http, method, path):
+    response = http.request(method, proxy.url + path, headers=secret_headers())
+    assert_refused(response, 405, "invalid_request", emulator, method)
+    assert response.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("header", [None, "", "wrong", "proxy-secret-"])
+def test_missing_or_wrong_proxy_secret_is_401_before_tiktok(proxy, emulator, http, header):
+    headers = {} if header is None else {"X-Proxy-Secret": header}
+    response = http.post(proxy.token_url, data=auth0_token_form("code-1"), headers=headers)
+    assert_refused(response, 401, "invalid_client", emulator, "X-Proxy-Secret")
+
+
+def test_proxy_secret_header_name_is_configurable(start_proxy, emulator, http):
+    custom = start_proxy(
+        TIKTOK_TOKEN_URL=emulator.token_url,
+        PROXY_SECRET="s3",
+        PROXY_SECRET_HEADER="X-Auth0-Connection",
+    )
+    wrong_header = http.post(
+        custom.token_url, data=auth0_token_form("c"), headers={"X-Proxy-Secret": "s3"}
+    )
+    assert_refused(wrong_header, 401, "invalid_client", emulator, "X-Auth0-Connection")
+    right = http.post(
+        custom.token_url, data=auth0_token_form("c"), headers={"X-Auth0-Connection": "s3"}
+    )
+    assert right.status_code == 400  # reached TikTok, which refused the made-up code
+    assert len(emulator.token_requests(code="c")) == 1
+
+
+@pytest.mark.parametrize(
+    ("missing", "grant_type"),
+    [
+        ("grant_type", "authorization_code"),
+        ("code", "authorization_code"),
+        ("redirect_uri", "authorization_code"),
+        ("client_id", "authorization_code"),
+        ("client_secret", "authorization_code"),
+        ("refresh_token", "refresh_token"),
+    ],
+)
+def test_missing_fields_are_named(proxy, emulator, http, missing, grant_type):
+    form = auth0_token_form("c", grant_type=grant_type, refresh_token="r")
+    form.pop(missing)
+    response = http.post(proxy.token_url, data=form, headers=secret_headers())
+    assert_refused(response, 400, "invalid_request", emulator, missing)
+
+
+@pytest.mark.parametrize("grant_type", ["client_credentials", "password", "implicit"])
+def test_other_grants_are_unsupported(proxy, emulator, http, grant_type):
+    form = auth0_token_form("c", grant_type=grant_type)
+    response = http.post(proxy.token_url, data=form, headers=secret_headers())
+    assert_refused(response, 400, "unsupported_grant_type", emulator, "authorization_code")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "multipart/form-data; boundary=x", "application/xml", None]
+)
+def test_other_content_types_are_415(proxy, emulator, http, content_type):
+    headers = {**secret_headers()}
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = http.post(proxy.token_url, content=b"grant_type=x", headers=headers)
+    assert_refused(response, 415, "invalid_request", emulator, "content type")
+
+
+def test_body_over_16_kib_is_413(proxy, emulator, http):
+    form = auth0_token_form("c", padding="x" * (16 * 1024))
+    response = http.post(proxy.token_url, data=form, headers=secret_headers())
+    assert_refused(response, 413, "invalid_request", emulator, "16384")
+
+
+def test_chunked_body_over_16_kib_is_413(proxy, emulator, http):
+    def chunks():
+        yield b"grant_type=authorization_code&padding="
+        for _ in range(20):
+            yield b"x" * 1024
+
+    headers = {**secret_headers(), "Content-Type": "application/x-www-form-urlencoded"}
+    response = http.post(proxy.token_url, content=chunks(), headers=headers)
+    assert_refused(response, 413, "invalid_request", emulator, "16384")
+
+
+def test_repeated_parameter_is_refused(proxy, emulator, http):
+    body = "grant_type=authorization_code&code=a&code=b&redirect_uri=x&client_id=k&client_secret=s"
+    headers = {**secret_headers(), "Content-Type": "application/x-www-form-urlencoded"}
+    response = http.post(proxy.token_url, content=body, headers=headers)
+    assert_refused(response, 400, "invalid_request", emulator, "code")
+
+
+@pytest.mark.parametrize("body", [b"[]", b'{"code": 5}', b"{not json", b'"text"'])
+def test_json_that_is_not_an_object_of_strings_is_refused(proxy, emulator, http, body):
+    headers = {**secret_headers(), "Content-Type": "application/json"}
+    response = http.post(proxy.token_url, content=body, headers=headers)
+    assert_refused(response, 400, "invalid_request", emulator)
+
+
+def test_basic_and_body_secret_together_are_refused(proxy, emulator, http):
+    basic = base64.b64encode(f"{APP.client_key}:{APP.client_secret}".encode()).decode()
+    headers = {**secret_headers(), "Authorization": f"Basic {basic}"}
+    response = http.post(proxy.token_url, data=auth0_token_form("c"), headers=headers)
+    assert_refused(response, 400, "invalid_request", emulator, "not both")
+
+
+def test_refusals_carry_no_store(proxy, http):
+    response = http.post(proxy.token_url, data={}, headers=secret_headers())
+    assert response.headers["cache-control"] == "no-store"

@@ -1,0 +1,83 @@
+"""When TikTok cannot give a usable answer: 502/503/504 with a JSON error, never a retry."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from devtools.proxy_process import free_port
+from tests.helpers import APP, PROXY_SECRET, auth0_token_form, new_code, secret_headers
+from tests.upstreams import RawUpstream
+
+
+def proxy_for(start_proxy, url: str, timeout: str = "1"):
+    return start_proxy(
+        TIKTOK_TOKEN_URL=url,
+        PROXY_SECRET=PROXY_SECRET,
+        ALLOWED_CLIENT_KEYS=APP.client_key,
+        UPSTREAM_TIMEOUT_SECONDS=timeout,
+    )
+
+
+def test_hanging_upstream_gives_504_within_the_timeout(start_proxy, http):
+    with RawUpstream("hang") as upstream:
+        proxy = proxy_for(start_proxy, upstream.url, timeout="1")
+        started = time.monotonic()
+        response = http.post(proxy.token_url, data=auth0_token_form("c"), headers=secret_headers())
+        elapsed = time.monotonic() - started
+        assert response.status_code == 504
+        assert response.json()["error"] == "temporarily_unavailable"
+        assert "1 seconds" in response.json()["error_description"]
+        assert elapsed < 5, "the proxy waited far beyond UPSTREAM_TIMEOUT_SECONDS"
+        assert upstream.requests_seen == 1
+
+
+@pytest.mark.parametrize("mode", ["close", "partial", "garbage"])
+def test_broken_answers_give_502_and_are_not_retried(start_proxy, http, mode):
+    with RawUpstream(mode) as upstream:
+        proxy = proxy_for(start_proxy, upstream.url)
+        response = http.post(proxy.token_url, data=auth0_token_form("c"), headers=secret_headers())
+        assert response.status_code == 502, response.text
+        assert response.json()["error"] == "server_error"
+        time.sleep(0.2)
+        assert upstream.requests_seen == 1, "a request that reached TikTok was sent again"
+
+
+def test_refused_connection_gives_502(start_proxy, http):
+    proxy = proxy_for(start_proxy, f"http://127.0.0.1:{free_port()}/v2/oauth/token/")
+    response = http.post(proxy.token_url, data=auth0_token_form("c"), headers=secret_headers())
+    assert response.status_code == 502
+    assert response.json() == {
+        "error": "server_error",
+        "error_description": "could not connect to TikTok's token endpoint",
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected_status"),
+    [
+        (200, b"<html>maintenance</html>", 502),
+        (502, b"<html>bad gateway</html>", 502),
+        (200, b'{"access_token": "act.trunc', 502),
+        (500, b"{}", 502),
+        (429, b"{}", 503),
+    ],
+)
+def test_unusable_answers(proxy, emulator, http, status, body, expected_status):
+    emulator.inject(
+        "token", status, body, "text/html" if body.startswith(b"<") else "application/json"
+    )
+    code = new_code(emulator)
+    response = http.post(proxy.token_url, data=auth0_token_form(code), headers=secret_headers())
+    assert response.status_code == expected_status, response.text
+    assert response.json()["error"] in {"server_error", "temporarily_unavailable"}
+    assert len(emulator.token_requests(code=code)) == 1
+
+
+def test_proxy_keeps_serving_after_faults(proxy, emulator, http):
+    emulator.inject("token", 200, b"<html>", "text/html")
+    form = auth0_token_form(new_code(emulator))
+    assert http.post(proxy.token_url, data=form, headers=secret_headers()).status_code == 502
+    form = auth0_token_form(new_code(emulator))
+    assert http.post(proxy.token_url, data=form, headers=secret_headers()).status_code == 200

@@ -1,0 +1,79 @@
+"""A misbehaving upstream on 127.0.0.1 for fault tests: it speaks raw TCP so it can break HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+__all__ = ["RawUpstream"]
+
+PARTIAL_RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+    b'{"access_token": "act.partial'
+)
+
+
+class RawUpstream:
+    """Accepts connections and misbehaves as `mode` says: hang, close, partial or garbage."""
+
+    def __init__(self, mode: str = "hang") -> None:
+        self.mode = mode
+        self.requests_seen = 0
+        self.connections = 0
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self.port: int = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._open: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v2/oauth/token/"
+
+    def __enter__(self) -> RawUpstream:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._sock.close()
+        for conn in self._open:
+            conn.close()
+        self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        self._sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        self._open.append(conn)
+        data = b""
+        conn.settimeout(5)
+        try:
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            self.requests_seen += 1
+            if self.mode == "hang":
+                while not self._stop.is_set():
+                    time.sleep(0.05)
+            elif self.mode == "partial":
+                conn.sendall(PARTIAL_RESPONSE)
+            elif self.mode == "garbage":
+                conn.sendall(b"this is not HTTP\r\n\r\n")
+        except OSError:
+            pass
+        finally:
+            conn.close()
