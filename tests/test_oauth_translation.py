@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tokenproxy import (
     RequestRejected,
     TikTokRefused,
@@ -50,14 +51,13 @@ def test_basic_credentials_are_form_decoded():
     import base64
 
     header = "Basic " + base64.b64encode(b"key%2B1:a+b%3Ac").decode()
-    request = parse_token_request(
-        {"grant_type": "refresh_token", "refresh_token": "r"}, header
-    )
+    request = parse_token_request({"grant_type": "refresh_token", "refresh_token": "r"}, header)
     assert (request.client_key, request.client_secret) == ("key+1", "a b:c")
 
 
 @pytest.mark.parametrize(
-    "header", ["Bearer abc", "Basic !!!", "Basic " + "bm9jb2xvbg=="]  # "nocolon"
+    "header",
+    ["Bearer abc", "Basic !!!", "Basic " + "bm9jb2xvbg=="],  # "nocolon"
 )
 def test_bad_authorization_headers_are_refused(header):
     with pytest.raises(RequestRejected):

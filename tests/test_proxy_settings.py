@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tokenproxy import DEFAULT_TOKEN_URL, ConfigError, Settings
 
 from devtools.proxy_process import ProxyProcess
+from tokenproxy import DEFAULT_TOKEN_URL, ConfigError, Settings
 
 
 def test_defaults():
