@@ -1,0 +1,36 @@
+// A TikTok token endpoint stand-in that costs next to nothing, so the proxies' own cost is measured.
+// Counts the TCP connections it accepts: GET /stats answers {"connections": n, "requests": n}.
+"use strict";
+const http = require("http");
+
+const port = Number(process.argv[2] || 0);
+const answer = JSON.stringify({
+  access_token: "act.bench0000000000000000000000000000000000000000",
+  expires_in: 86400,
+  open_id: "-000bench",
+  refresh_expires_in: 31536000,
+  refresh_token: "rft.bench0000000000000000000000000000000000000000",
+  scope: "user.info.basic",
+  token_type: "Bearer",
+});
+let connections = 0;
+let requests = 0;
+
+const server = http.createServer((req, res) => {
+  if (req.method === "GET" && req.url === "/stats") {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ connections, requests }));
+    return;
+  }
+  req.resume();
+  req.on("end", () => {
+    requests += 1;
+    res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(answer) });
+    res.end(answer);
+  });
+});
+server.keepAliveTimeout = 65000;
+server.on("connection", () => { connections += 1; });
+server.listen(port, "127.0.0.1", () => {
+  console.log(JSON.stringify({ port: server.address().port }));
+});
