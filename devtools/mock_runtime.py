@@ -1,0 +1,149 @@
+"""Run the real Pulumi program under Pulumi's mock runtime: no CLI, no credentials, no network.
+
+Shared by the tests and `make plan`. The mocks echo every input and add the computed outputs the
+program reads (URLs, emails, ids), with `preview=False` so no `apply` is silently skipped.
+"""
+
+from __future__ import annotations
+
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pulumi
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+__all__ = [
+    "PROJECT",
+    "ExportedValue",
+    "MockedResource",
+    "ProgramRun",
+    "RecordingMocks",
+    "run_program",
+]
+
+REPO = Path(__file__).resolve().parent.parent
+PROJECT = "tiktok-connection"
+
+
+@dataclass
+class MockedResource:
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    computed: set[str]
+    parent_type: str = ""
+    protect: bool = False
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass
+class ExportedValue:
+    value: Any
+    secret: bool
+    known: bool
+
+
+@dataclass
+class ProgramRun:
+    resources: list[MockedResource] = field(default_factory=list)
+    exports: dict[str, ExportedValue] = field(default_factory=dict)
+
+    def of_type(self, typ: str) -> list[MockedResource]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str) -> MockedResource:
+        (resource,) = self.of_type(typ)
+        return resource
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, project: str, region: str) -> None:
+        self.project, self.region = project, region
+        self.resources: list[MockedResource] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        computed = self._computed(args.typ, args.name, args.inputs)
+        outputs = {**args.inputs, **computed}
+        self.resources.append(
+            MockedResource(args.typ, args.name, args.inputs, outputs, set(computed))
+        )
+        return f"{args.name}-id", outputs
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:
+        return {}
+
+    def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        if typ == "gcp:cloudfunctionsv2/function:Function":
+            fn, region = inputs.get("name", name), inputs.get("location", self.region)
+            service = f"projects/{self.project}/locations/{region}/services/{fn}"
+            return {
+                "url": f"https://{region}-{self.project}.cloudfunctions.net/{fn}",
+                "serviceConfig": {
+                    **inputs.get("serviceConfig", {}),
+                    "service": service,
+                    "uri": f"https://{fn}-mock.a.run.app",
+                },
+                "state": "ACTIVE",
+            }
+        if typ == "gcp:serviceaccount/account:Account":
+            email = f"{inputs['accountId']}@{self.project}.iam.gserviceaccount.com"
+            return {"email": email, "member": f"serviceAccount:{email}"}
+        if typ == "gcp:secretmanager/secretVersion:SecretVersion":
+            return {"version": "1", "name": f"{inputs.get('secret')}/versions/1"}
+        if typ == "gcp:storage/bucket:Bucket":
+            return {"name": inputs.get("name", f"{name}-mock"), "url": f"gs://{name}-mock"}
+        if typ == "random:index/randomPassword:RandomPassword":
+            return {"result": f"mock-generated-proxy-secret-{name}", "bcryptHash": "mock-hash"}
+        return {}
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps the resource options the mocks do not see: parent, protect, dependencies."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.options: dict[tuple[str, str], tuple[str, bool, tuple[str, ...]]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        parent_type = request.parent.split("::")[2].split("$")[-1] if request.parent else ""
+        deps = tuple(request.dependencies)
+        self.options[(request.type, request.name)] = (parent_type, request.protect, deps)
+        return super().RegisterResource(request)
+
+
+def run_program(
+    *, stack: str, config: dict[str, str], secret_keys: list[str], program: Path | None = None
+) -> ProgramRun:
+    """Run __main__.py once under mocks; raises what the program raises (e.g. ConfigError)."""
+    region = config.get("gcp:region", "us-central1")
+    mocks = RecordingMocks(config.get("gcp:project", "mock-project"), region)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    exports: dict[str, Any] = {}
+    path = program or REPO / "__main__.py"
+
+    def program_body() -> None:
+        with mock.patch.object(pulumi, "export", exports.__setitem__):
+            runpy.run_path(str(path), run_name="__main__")
+
+    _sync_await(run_pulumi_func(program_body))
+    for resource in mocks.resources:
+        parent_type, protect, deps = monitor.options[(resource.typ, resource.name)]
+        resource.parent_type, resource.protect = parent_type, protect
+        resource.depends_on = tuple(urn.rsplit("::", 1)[-1] for urn in deps)
+    run = ProgramRun(resources=mocks.resources)
+    for key, value in exports.items():
+        output = pulumi.Output.from_input(value)
+        run.exports[key] = ExportedValue(
+            value=_sync_await(output.future()),
+            secret=_sync_await(output.is_secret()),
+            known=_sync_await(output.is_known()),
+        )
+    return run

@@ -1,0 +1,35 @@
+"""Stack output names: the audit surface. None of them secret, none of them carrying a secret."""
+
+from __future__ import annotations
+
+__all__ = ["OUTPUT_KEYS"]
+
+CONNECTION_ID = "connectionId"
+CONNECTION_NAME = "connectionName"
+AUTHORIZATION_URL = "authorizationUrl"
+TOKEN_URL = "tokenUrl"
+SCOPES = "scopes"
+ENABLED_CLIENTS = "enabledClients"
+FUNCTION_NAME = "functionName"
+FUNCTION_URL = "functionUrl"
+FUNCTION_REGION = "functionRegion"
+GCP_PROJECT = "gcpProject"
+PROXY_SOURCE_SHA256 = "proxySourceSha256"
+PROFILE_SCRIPT_SHA256 = "profileScriptSha256"
+PROXY_SECRET_HEADER = "proxySecretHeader"
+
+OUTPUT_KEYS = (
+    CONNECTION_ID,
+    CONNECTION_NAME,
+    AUTHORIZATION_URL,
+    TOKEN_URL,
+    SCOPES,
+    ENABLED_CLIENTS,
+    FUNCTION_NAME,
+    FUNCTION_URL,
+    FUNCTION_REGION,
+    GCP_PROJECT,
+    PROXY_SOURCE_SHA256,
+    PROFILE_SCRIPT_SHA256,
+    PROXY_SECRET_HEADER,
+)
