@@ -75,8 +75,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         )
         return f"{args.name}-id", outputs
 
-    def call(self, args: MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
 
     def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         if typ == "gcp:cloudfunctionsv2/function:Function":
@@ -110,11 +110,11 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.options: dict[tuple[str, str], tuple[str, bool, tuple[str, ...]]] = {}
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+    def RegisterResource(self, request: Any) -> Any:
         parent_type = request.parent.split("::")[2].split("$")[-1] if request.parent else ""
         deps = tuple(request.dependencies)
         self.options[(request.type, request.name)] = (parent_type, request.protect, deps)
-        return super().RegisterResource(request)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
 def run_program(

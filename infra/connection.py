@@ -34,7 +34,7 @@ def upstream_params(client_key: str) -> str:
 
 
 class TikTokConnection(pulumi.ComponentResource):
-    """The connection Auth0 users log in through; `protect` guards it (replacing it orphans users)."""
+    """The connection users log in through; `protect` guards it (a replacement orphans users)."""
 
     connection_id: pulumi.Output[str]
     connection_name: pulumi.Output[str]

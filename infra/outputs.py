@@ -7,7 +7,7 @@ __all__ = ["OUTPUT_KEYS"]
 CONNECTION_ID = "connectionId"
 CONNECTION_NAME = "connectionName"
 AUTHORIZATION_URL = "authorizationUrl"
-TOKEN_URL = "tokenUrl"
+TOKEN_URL = "tokenUrl"  # noqa: S105 - an output name
 SCOPES = "scopes"
 ENABLED_CLIENTS = "enabledClients"
 FUNCTION_NAME = "functionName"
@@ -16,7 +16,7 @@ FUNCTION_REGION = "functionRegion"
 GCP_PROJECT = "gcpProject"
 PROXY_SOURCE_SHA256 = "proxySourceSha256"
 PROFILE_SCRIPT_SHA256 = "profileScriptSha256"
-PROXY_SECRET_HEADER = "proxySecretHeader"
+PROXY_SECRET_HEADER = "proxySecretHeader"  # noqa: S105 - an output name
 
 OUTPUT_KEYS = (
     CONNECTION_ID,
