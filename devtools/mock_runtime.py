@@ -118,16 +118,21 @@ class RecordingMonitor(MockMonitor):
 
 
 def run_program(
-    *, stack: str, config: dict[str, str], secret_keys: list[str], program: Path | None = None
+    *,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    mocks: RecordingMocks | None = None,
 ) -> ProgramRun:
     """Run __main__.py once under mocks; raises what the program raises (e.g. ConfigError)."""
-    region = config.get("gcp:region", "us-central1")
-    mocks = RecordingMocks(config.get("gcp:project", "mock-project"), region)
+    if mocks is None:
+        region = config.get("gcp:region", "us-central1")
+        mocks = RecordingMocks(config.get("gcp:project", "mock-project"), region)
     pulumi.runtime.set_all_config(config, secret_keys)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     exports: dict[str, Any] = {}
-    path = program or REPO / "__main__.py"
+    path = REPO / "__main__.py"
 
     def program_body() -> None:
         with mock.patch.object(pulumi, "export", exports.__setitem__):

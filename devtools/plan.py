@@ -26,7 +26,9 @@ PLACEHOLDER_SECRET = "plan-placeholder-secret"
 MAX_VALUE_CHARS = 90
 # Leaves shown masked inside an object that is secret as a whole (the connection's options are
 # secret because the client secret is in them; the rest of them is worth reviewing).
-SECRET_LEAVES = ("clientSecret", "secretData", "customHeaders[", "result")
+SECRET_LEAVES = ("clientSecret", "secretData", "customHeaders[")
+# Computed outputs the providers mark secret (random's generated values).
+SECRET_OUTPUTS = frozenset({"result", "bcryptHash"})
 
 
 def load_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str], list[str]]:
@@ -91,7 +93,7 @@ def _render_resource(resource: MockedResource, computed: dict[str, str]) -> list
     for path, value in _flatten(resource.inputs) if resource.inputs else []:
         lines.append(f"      {path} = {value}{_label(value, computed)}")
     for key in sorted(resource.computed):
-        shown = resource.outputs[key]
+        shown = "[secret]" if key in SECRET_OUTPUTS else resource.outputs[key]
         if isinstance(shown, dict):  # only the parts the cloud adds to an input object
             shown = {k: v for k, v in shown.items() if k not in resource.inputs.get(key, {})}
         lines.append(f"      {key} = {_short(shown)}   (placeholder, known after deploy)")
@@ -139,8 +141,9 @@ def _short(value: Any) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", default="dev")
+    parser.add_argument("--config-file", type=Path, help="default: Pulumi.<stack>.yaml")
     args = parser.parse_args(argv)
-    stack_file = REPO / f"Pulumi.{args.stack}.yaml"
+    stack_file = args.config_file or REPO / f"Pulumi.{args.stack}.yaml"
     if not stack_file.is_file():
         print(f"error: no {stack_file.name}: create the stack's config file first", file=sys.stderr)
         return 2

@@ -2,20 +2,24 @@
 
 Starts the TikTok emulator and the real proxy (through functions-framework, as Cloud Functions
 runs it), then: the authorize redirect -> the code -> the token exchange through the proxy, posted
-as Auth0 posts it -> TikTok's user info. Secrets, codes and tokens are shown masked.
+as Auth0 posts it -> the rendered profile script, run in Node against the emulator's user info,
+giving the Auth0 profile a TikTok user would get. Secrets, codes and tokens are shown masked.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import secrets
 import sys
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from devtools.profile_runner import run_profile_script
 from devtools.proxy_process import ProxyProcess, free_port
-from devtools.tiktok_emulator import SCOPE_FIELDS, EmulatedApp, TikTokEmulator
+from devtools.tiktok_emulator import EmulatedApp, TikTokEmulator
+from infra.profile_script import render_profile_script
 
 __all__ = ["main", "rehearse"]
 
@@ -31,7 +35,9 @@ def step(number: int, text: str) -> None:
     print(f"\n[{number}] {text}")
 
 
-def rehearse(port: int, scopes: tuple[str, ...] = SCOPES) -> dict[str, object]:
+def rehearse(
+    port: int, scopes: tuple[str, ...] = SCOPES, user_id_field: str = "union_id"
+) -> dict[str, object]:
     app = EmulatedApp(
         client_secret=f"rehearsal-{secrets.token_hex(12)}", redirect_uris=(AUTH0_CALLBACK,)
     )
@@ -91,21 +97,25 @@ def rehearse(port: int, scopes: tuple[str, ...] = SCOPES) -> dict[str, object]:
             print(f"    access_token {mask(tokens['access_token'])}")
             print(f"    proxy log: {proxy.log_records()[-1]['message']}")
 
-            step(4, "The profile script asks TikTok for user info")
-            fields = [f for s in scopes for f in SCOPE_FIELDS[s]]
-            info = http.get(
-                tiktok.user_info_url,
-                params={"fields": ",".join(fields)},
-                headers={"Authorization": f"Bearer {tokens['access_token']}"},
+            step(4, "Auth0 runs the connection's profile script (Node) with the token response")
+            script = render_profile_script(
+                scopes, user_id_field, user_info_url=tiktok.user_info_url
             )
-            user = info.json()["data"]["user"]
-            print(f"    HTTP {info.status_code}: {user['display_name']} (@{user['username']})")
-            print(f"    open_id={user['open_id']} union_id={user['union_id']}")
+            answer = run_profile_script(script, tokens["access_token"], tokens)
+            (info,) = [r for r in tiktok.requests if r.path == "/v2/user/info/"]
+            print(f"    the script asked TikTok for fields: {info.query['fields']}")
+            if "error" in answer:
+                raise SystemExit(f"profile script failed: {answer['error']}")
+            profile = answer["profile"]
+            connection = "tiktok"
+            print(f"    Auth0 user: oauth2|{connection}|{profile['user_id']}  ({user_id_field})")
+            for key, value in profile.items():
+                print(f"      {key}: {json.dumps(value)}")
             leaked = [s for s in (app.client_secret, proxy_secret, code) if s in proxy.output()]
             print(f"\nSecrets in the proxy's logs: {len(leaked)}")
             if leaked:
                 raise SystemExit("a secret reached the proxy's logs")
-            return {"tokens": tokens, "user": user, "tiktok": tiktok.url}
+            return {"tokens": tokens, "profile": profile, "tiktok": tiktok.url}
 
 
 def main(argv: list[str] | None = None) -> None:

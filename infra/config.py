@@ -58,7 +58,6 @@ def load() -> StackConfig:
     """Read the project's and the gcp provider's config; raise ConfigError listing every problem."""
     config = pulumi.Config()
     gcp = pulumi.Config("gcp")
-    problems: list[str] = []
     raw: dict[str, Any] = {"clientKey": config.get("clientKey")}
     for key, default in DEFAULTS.items():
         value = config.get(key)
@@ -70,9 +69,8 @@ def load() -> StackConfig:
             try:
                 raw[key] = json.loads(value)
             except ValueError:
-                problems.append(f"{key}: {value!r} is not a valid {type(default).__name__}")
-                raw[key] = default
-    problems += validate(raw)
+                raw[key] = value  # validate() says what the key allows
+    problems = validate(raw)
     if config.get_secret("clientSecret") is None:
         problems.append(
             "clientSecret: required; set it with `pulumi config set --secret clientSecret`"

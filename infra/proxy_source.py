@@ -34,7 +34,8 @@ class ProxySource:
         )
 
 
-def proxy_source(root: Path = PROXY_DIR) -> ProxySource:
+def proxy_source(root: Path | None = None) -> ProxySource:
+    root = root or PROXY_DIR
     files = {
         path.relative_to(root).as_posix(): path
         for path in sorted(root.rglob("*"))

@@ -22,4 +22,6 @@ def test_rehearsal_runs_a_whole_login_and_exits_0():
     assert "proxy answered HTTP 200" in out
     assert "TikTok received 1 token request(s)" in out
     assert "Secrets in the proxy's logs: 0" in out
+    assert "Auth0 user: oauth2|tiktok|c9c6" in out  # keyed on union_id
+    assert 'nickname: "ada.emulated"' in out
     assert "Rehearsal complete" in out

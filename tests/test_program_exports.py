@@ -1,0 +1,52 @@
+"""Stack outputs: the audit surface, complete, plain and free of secrets."""
+
+from __future__ import annotations
+
+import json
+
+from infra.outputs import OUTPUT_KEYS
+from infra.profile_script import render_profile_script, sha256_hex
+from infra.proxy_source import proxy_source
+from tests.program import CLIENT_SECRET, FUNCTION, PASSWORD, run
+
+
+def test_every_output_is_exported_known_and_not_secret():
+    program = run()
+    assert list(program.exports) == list(OUTPUT_KEYS)
+    for key, exported in program.exports.items():
+        assert exported.known, key
+        assert not exported.secret, key
+
+
+def test_output_values():
+    program = run(
+        scopes=["user.info.basic", "user.info.profile"],
+        enabledClients=["c1"],
+        connectionName="tiktok-eu",
+    )
+    values = {key: exported.value for key, exported in program.exports.items()}
+    function = program.one(FUNCTION)
+    assert values == {
+        "connectionId": "tiktok-connection-id",
+        "connectionName": "tiktok-eu",
+        "authorizationUrl": "https://www.tiktok.com/v2/auth/authorize/",
+        "tokenUrl": function.outputs["url"],
+        "scopes": ["user.info.basic", "user.info.profile"],
+        "enabledClients": ["c1"],
+        "functionName": "tiktok-token-proxy-dev",
+        "functionUrl": function.outputs["url"],
+        "functionRegion": "europe-west1",
+        "gcpProject": "acme-login-dev",
+        "proxySourceSha256": proxy_source().sha256,
+        "profileScriptSha256": sha256_hex(
+            render_profile_script(("user.info.basic", "user.info.profile"), "union_id")
+        ),
+        "proxySecretHeader": "X-Proxy-Secret",
+    }
+
+
+def test_no_output_carries_a_secret():
+    program = run()
+    everything = json.dumps({k: e.value for k, e in program.exports.items()})
+    assert CLIENT_SECRET not in everything
+    assert program.one(PASSWORD).outputs["result"] not in everything

@@ -1,0 +1,138 @@
+"""The token proxy's Cloud Function and everything around it, as the real program declares it."""
+
+from __future__ import annotations
+
+from infra.proxy_source import proxy_source
+from tests.program import (
+    ACCOUNT,
+    BUCKET,
+    BUCKET_OBJECT,
+    FUNCTION,
+    INVOKER,
+    PASSWORD,
+    SECRET,
+    SECRET_ACCESS,
+    SECRET_VERSION,
+    SERVICE,
+    is_secret,
+    run,
+    unwrap,
+)
+
+IAM_TYPES_WITH_MEMBERS = ("IamMember", "IamBinding", "IamPolicy", "iAMMember", "iAMBinding")
+
+
+def test_function_is_a_2nd_gen_python_function_with_entry_point_token():
+    function = run().one(FUNCTION)
+    build = function.inputs["buildConfig"]
+    assert build["runtime"] == "python313"
+    assert build["entryPoint"] == "token"
+    assert function.inputs["location"] == "europe-west1"
+    assert function.inputs["project"] == "acme-login-dev"
+    assert function.parent_type == "tiktok:gcp:TokenProxy"
+
+
+def test_function_name_is_per_stack():
+    assert run("dev").one(FUNCTION).inputs["name"] == "tiktok-token-proxy-dev"
+    assert run("prod").one(FUNCTION).inputs["name"] == "tiktok-token-proxy-prod"
+
+
+def test_service_config_limits_come_from_config():
+    service = run(maxInstances=7, minInstances=2).one(FUNCTION).inputs["serviceConfig"]
+    assert service["maxInstanceCount"] == 7
+    assert service["minInstanceCount"] == 2
+    assert service["maxInstanceRequestConcurrency"] > 1
+    assert service["availableCpu"] == "1"
+    assert service["availableMemory"] == "512Mi"
+    assert 10 < service["timeoutSeconds"] <= 60
+
+
+def test_source_archive_is_named_by_the_hash_of_the_proxy_files():
+    program = run()
+    archive = program.one(BUCKET_OBJECT)
+    source = proxy_source()
+    assert archive.inputs["name"] == f"token-proxy-{source.sha256[:32]}.zip"
+    storage = program.one(FUNCTION).inputs["buildConfig"]["source"]["storageSource"]
+    assert storage["object"] == archive.inputs["name"]
+    assert storage["bucket"] == program.one(BUCKET).outputs["name"]
+    assert set(archive.inputs["source"].assets) == set(source.files)
+    assert {"main.py", "requirements.txt"} <= set(source.files)
+
+
+def test_source_bucket_is_private():
+    bucket = run().one(BUCKET).inputs
+    assert bucket["uniformBucketLevelAccess"] is True
+    assert bucket["publicAccessPrevention"] == "enforced"
+
+
+def test_required_apis_are_enabled_and_kept_on_destroy():
+    program = run()
+    services = {s.inputs["service"]: s for s in program.of_type(SERVICE)}
+    assert set(services) == {
+        f"{api}.googleapis.com"
+        for api in (
+            "cloudfunctions",
+            "run",
+            "cloudbuild",
+            "artifactregistry",
+            "storage",
+            "secretmanager",
+        )
+    }
+    assert all(s.inputs["disableOnDestroy"] is False for s in services.values())
+    function_deps = program.one(FUNCTION).depends_on
+    assert {s.name for s in services.values()} <= set(function_deps)
+
+
+def test_function_runs_as_a_dedicated_account_with_no_project_roles():
+    program = run()
+    account = program.one(ACCOUNT)
+    service = program.one(FUNCTION).inputs["serviceConfig"]
+    assert service["serviceAccountEmail"] == account.outputs["email"]
+    assert account.inputs["accountId"] == "tiktok-proxy-dev"
+    project_grants = [r for r in program.resources if r.typ.startswith("gcp:projects/iAM")]
+    assert project_grants == []
+
+
+def test_proxy_secret_lives_in_secret_manager_readable_only_by_the_function():
+    program = run()
+    password, version = program.one(PASSWORD), program.one(SECRET_VERSION)
+    assert is_secret(version.inputs["secretData"])
+    assert unwrap(version.inputs["secretData"]) == password.outputs["result"]
+    (access,) = program.of_type(SECRET_ACCESS)
+    assert access.inputs["role"] == "roles/secretmanager.secretAccessor"
+    assert access.inputs["member"] == f"serviceAccount:{program.one(ACCOUNT).outputs['email']}"
+    assert access.inputs["secretId"] == program.one(SECRET).inputs["secretId"]
+    service = program.one(FUNCTION).inputs["serviceConfig"]
+    (secret_env,) = service["secretEnvironmentVariables"]
+    assert secret_env["key"] == "PROXY_SECRET"
+    assert secret_env["secret"] == program.one(SECRET).inputs["secretId"]
+    assert secret_env["version"] == version.outputs["version"]
+    assert "PROXY_SECRET" not in service["environmentVariables"]
+    assert password.outputs["result"] not in str(service["environmentVariables"])
+
+
+def test_function_env_pins_the_allowed_client_key_and_header():
+    service = run(clientKey="awkey9").one(FUNCTION).inputs["serviceConfig"]
+    assert service["environmentVariables"] == {
+        "ALLOWED_CLIENT_KEYS": "awkey9",
+        "PROXY_SECRET_HEADER": "X-Proxy-Secret",
+        "UPSTREAM_TIMEOUT_SECONDS": "10",
+    }
+
+
+def test_function_is_public_only_through_run_invoker_on_its_cloud_run_service():
+    program = run()
+    (invoker,) = program.of_type(INVOKER)
+    function = program.one(FUNCTION)
+    assert invoker.inputs["role"] == "roles/run.invoker"
+    assert invoker.inputs["member"] == "allUsers"
+    assert invoker.inputs["name"] == function.outputs["serviceConfig"]["service"]
+    public = [
+        r
+        for r in program.resources
+        if any(t in r.typ for t in IAM_TYPES_WITH_MEMBERS)
+        and r.inputs.get("member") in {"allUsers", "allAuthenticatedUsers"}
+    ]
+    assert public == [invoker]
+    assert program.of_type("gcp:cloudfunctionsv2/functionIamMember:FunctionIamMember") == []
