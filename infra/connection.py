@@ -26,6 +26,8 @@ class TikTokConnectionArgs:
     proxy_secret: pulumi.Input[str]
     enabled_clients: tuple[str, ...]
     protect: bool
+    production: bool
+    stack: str
 
 
 def upstream_params(client_key: str) -> str:
@@ -48,6 +50,8 @@ class TikTokConnection(pulumi.ComponentResource):
             name=args.connection_name,
             display_name=args.display_name,
             strategy="oauth2",
+            # Read by the policy pack: a production stack's connection must be protected.
+            metadata={"pulumi-stack": args.stack, "production": str(args.production).lower()},
             options=auth0.ConnectionOptionsArgs(
                 authorization_endpoint=AUTHORIZE_URL,
                 token_endpoint=args.token_url,

@@ -35,6 +35,14 @@ def test_plan_of_the_dev_stack():
     assert "functionName           tiktok-token-proxy-dev" in out
 
 
+def test_plan_of_the_prod_stack_is_protected():
+    result = plan("--stack", "prod")
+    assert result.returncode == 0, result.stderr
+    assert "tiktok-connection (protected)" in result.stdout
+    assert "metadata.production = true" in result.stdout
+    assert "serviceConfig.minInstanceCount = 1" in result.stdout
+
+
 def test_plan_reports_config_errors_and_exits_2(tmp_path):
     stack_file = tmp_path / "Pulumi.broken.yaml"
     stack_file.write_text(

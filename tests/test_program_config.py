@@ -83,7 +83,7 @@ def test_pulumi_yaml_declares_every_key_with_the_programs_defaults():
     assert declared["clientSecret"]["secret"] is True
 
 
-@pytest.mark.parametrize("stack", ["dev"])
+@pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_example_stack_files_hold_no_secret_values(stack):
     stack_config = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]
     assert "tiktok-connection:clientSecret" not in stack_config
