@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 
 import pytest
 
-from infra import proxy_source as proxy_source_module
 from infra.proxy_source import PROXY_DIR, proxy_source
 from tests.program import BUCKET_OBJECT, FUNCTION, run
 
@@ -15,7 +15,8 @@ from tests.program import BUCKET_OBJECT, FUNCTION, run
 def proxy_copy(tmp_path, monkeypatch):
     copy = tmp_path / "proxy"
     shutil.copytree(PROXY_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(proxy_source_module, "PROXY_DIR", copy)
+    # The module, not the function `infra` re-exports under the same name.
+    monkeypatch.setattr(importlib.import_module("infra.proxy_source"), "PROXY_DIR", copy)
     return copy
 
 
