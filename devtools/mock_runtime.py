@@ -53,6 +53,7 @@ class ExportedValue:
 class ProgramRun:
     resources: list[MockedResource] = field(default_factory=list)
     exports: dict[str, ExportedValue] = field(default_factory=dict)
+    urns: list[str] = field(default_factory=list)
 
     def of_type(self, typ: str) -> list[MockedResource]:
         return [r for r in self.resources if r.typ == typ]
@@ -143,7 +144,7 @@ def run_program(
         parent_type, protect, deps = monitor.options[(resource.typ, resource.name)]
         resource.parent_type, resource.protect = parent_type, protect
         resource.depends_on = tuple(urn.rsplit("::", 1)[-1] for urn in deps)
-    run = ProgramRun(resources=mocks.resources)
+    run = ProgramRun(resources=mocks.resources, urns=list(monitor.get_registered_resources()))
     for key, value in exports.items():
         output = pulumi.Output.from_input(value)
         run.exports[key] = ExportedValue(

@@ -174,3 +174,26 @@ def test_open_id_differs_per_app_union_id_does_not(emulator):
     profile_b = emulator.user.profile("app-b")
     assert profile_a["open_id"] != profile_b["open_id"]
     assert profile_a["union_id"] == profile_b["union_id"]
+
+
+def test_runs_on_its_own(http):
+    import subprocess
+    import sys
+
+    from devtools.proxy_process import REPO, free_port, wait_for_listen
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devtools.tiktok_emulator", "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_listen(port, process=process)
+        response = http.get(f"http://127.0.0.1:{port}/v2/auth/authorize/?client_key=nope")
+        assert response.status_code == 400
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert f"TikTok emulator on http://127.0.0.1:{port}" in output
