@@ -21,6 +21,12 @@ $(NODE_STAMP): devtools/package.json devtools/package-lock.json
 	npm ci --prefix devtools --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# The benchmark's comparator (Express + node-fetch), pinned by bench/package-lock.json.
+BENCH_STAMP := bench/node_modules/.installed
+$(BENCH_STAMP): bench/package.json bench/package-lock.json
+	npm ci --prefix bench --no-audit --no-fund --loglevel=error
+	touch $(BENCH_STAMP)
+
 install: $(STAMP) $(NODE_STAMP)
 
 lint: install
@@ -35,7 +41,8 @@ test: lint
 soak: $(STAMP)
 	$(BIN)/pytest -m slow -s
 
-bench: $(STAMP)
+bench: $(STAMP) $(BENCH_STAMP)
+	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/python -m bench
 
 plan: $(STAMP)
@@ -52,4 +59,4 @@ emulator: $(STAMP)
 	$(BIN)/python -m devtools.tiktok_emulator --port 8081
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules

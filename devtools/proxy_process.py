@@ -20,6 +20,7 @@ __all__ = ["PROXY_ENV_KEYS", "ProxyProcess", "free_port", "wait_for_listen"]
 
 REPO = Path(__file__).resolve().parent.parent
 PROXY_ENV_KEYS = (
+    "WORKERS",
     "TIKTOK_TOKEN_URL",
     "PROXY_SECRET",
     "PROXY_SECRET_HEADER",
@@ -73,7 +74,8 @@ class ProxyProcess:
         assert self._process is not None
         return self._process.pid
 
-    def start(self) -> ProxyProcess:
+    def spawn(self) -> subprocess.Popen[bytes]:
+        """Start the process without waiting for it to listen (for cold-start timing)."""
         environ = {k: v for k, v in os.environ.items() if k not in PROXY_ENV_KEYS}
         environ.update(self.env)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
@@ -92,6 +94,11 @@ class ProxyProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+        return self._process
+
+    def start(self) -> ProxyProcess:
+        self.spawn()
+        assert self._process is not None
         try:
             wait_for_listen(self.port, process=self._process)
         except RuntimeError as exc:

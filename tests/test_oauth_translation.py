@@ -112,5 +112,4 @@ def test_success_passes_tiktoks_fields_through():
         "open_id": "o",
         "scope": "user.info.basic",
         "expires_in": 86400,
-        "token_type": "Bearer",
     }

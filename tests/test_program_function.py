@@ -42,8 +42,9 @@ def test_service_config_limits_come_from_config():
     assert service["maxInstanceCount"] == 7
     assert service["minInstanceCount"] == 2
     assert service["maxInstanceRequestConcurrency"] > 1
-    assert service["availableCpu"] == "1"
-    assert service["availableMemory"] == "512Mi"
+    assert service["availableCpu"] == "2"
+    assert service["availableMemory"] == "1Gi"
+    assert service["environmentVariables"]["WORKERS"] == service["availableCpu"]
     assert 10 < service["timeoutSeconds"] <= 60
 
 
@@ -118,6 +119,7 @@ def test_function_env_pins_the_allowed_client_key_and_header():
         "ALLOWED_CLIENT_KEYS": "awkey9",
         "PROXY_SECRET_HEADER": "X-Proxy-Secret",
         "UPSTREAM_TIMEOUT_SECONDS": "10",
+        "WORKERS": "2",
     }
 
 

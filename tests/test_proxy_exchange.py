@@ -124,3 +124,17 @@ def test_proxy_without_secret_or_allow_list_forwards_any_client(
     code = new_code(emulator)
     response = http.post(open_proxy.token_url, data=auth0_token_form(code))
     assert response.status_code == 200, response.text
+
+
+def test_a_missing_token_type_is_filled_in_as_bearer(proxy, emulator, http):
+    emulator.inject("token", 200, {"access_token": "act.x", "open_id": "o", "expires_in": 60})
+    response = http.post(
+        proxy.token_url, data=auth0_token_form(new_code(emulator)), headers=secret_headers()
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "access_token": "act.x",
+        "open_id": "o",
+        "expires_in": 60,
+        "token_type": "Bearer",
+    }

@@ -11,17 +11,19 @@ from ._exceptions import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
+from ._http import ConnectionPool, HTTPResponse
 from ._oauth import TokenRequest, parse_body, parse_token_request, read_tiktok_answer
-from ._tiktok import TikTokAnswer, TikTokTokenClient
+from ._tiktok import TikTokTokenClient, encode_form
 
 __all__ = [
     "DEFAULT_TOKEN_URL",
     "ROUTES",
     "ConfigError",
+    "ConnectionPool",
+    "HTTPResponse",
     "ProxyError",
     "RequestRejected",
     "Settings",
-    "TikTokAnswer",
     "TikTokRefused",
     "TikTokTokenClient",
     "TokenProxy",
@@ -30,6 +32,7 @@ __all__ = [
     "UpstreamError",
     "UpstreamTimeout",
     "UpstreamUnreachable",
+    "encode_form",
     "parse_body",
     "parse_token_request",
     "read_tiktok_answer",

@@ -65,7 +65,9 @@ class TokenProxy:
         tokens = read_tiktok_answer(answer.status, answer.body)
         log_id = tokens.get("log_id")
         record.tiktok_log_id = log_id if isinstance(log_id, str) else None
-        return _json_response(tokens, 200)
+        if "token_type" in tokens:  # TikTok's own bytes: nothing to add, nothing to re-encode
+            return Response(answer.body, 200, headers=NO_STORE, media_type="application/json")
+        return _json_response({**tokens, "token_type": "Bearer"}, 200)
 
     def _check_route(self, request: Request) -> None:
         path = request.url.path
@@ -92,20 +94,23 @@ class TokenProxy:
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.max_body_bytes
-        too_large = RequestRejected(f"the request body exceeds {limit} bytes", status=413)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise too_large
+            raise _too_large(limit)
         body = bytearray()
         try:
             async with asyncio.timeout(self.settings.body_timeout):
                 async for chunk in request.stream():
                     body += chunk
                     if len(body) > limit:
-                        raise too_large
+                        raise _too_large(limit)
         except TimeoutError:
             raise RequestRejected("the request body did not arrive in time", status=408) from None
         return bytes(body)
+
+
+def _too_large(limit: int) -> RequestRejected:
+    return RequestRejected(f"the request body exceeds {limit} bytes", status=413)
 
 
 def _json_response(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import TextIO
 
 __all__ = ["ExchangeRecord", "write_record"]
@@ -34,10 +34,14 @@ class ExchangeRecord:
     latency_ms: float = 0.0
 
     def to_json(self) -> str:
-        fields = {k: v for k, v in asdict(self).items() if v is not None}
-        fields["severity"] = SEVERITY_BY_OUTCOME.get(self.outcome, "ERROR")
-        fields["message"] = f"token exchange {self.outcome} ({self.status})"
-        return json.dumps(fields, separators=(",", ":"))
+        # Plain attribute reads: dataclasses.asdict deep-copies every value, on every request.
+        line = {name: value for name in _FIELD_NAMES if (value := getattr(self, name)) is not None}
+        line["severity"] = SEVERITY_BY_OUTCOME.get(self.outcome, "ERROR")
+        line["message"] = f"token exchange {self.outcome} ({self.status})"
+        return json.dumps(line, separators=(",", ":"))
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(ExchangeRecord))
 
 
 def write_record(record: ExchangeRecord, stream: TextIO | None = None) -> None:

@@ -185,7 +185,6 @@ def read_tiktok_answer(status: int, body: bytes) -> dict[str, Any]:
         raise TikTokRefused(description, error=error, status=status_out, log_id=log_id)
     token = answer.get("access_token")
     if isinstance(token, str) and token and 200 <= status < 300:
-        answer.setdefault("token_type", "Bearer")
         return answer
     if status == 429:
         raise UpstreamBadResponse(

@@ -1,0 +1,126 @@
+"""The three servers the benchmark measures: the upstream stand-in, the comparator and our proxy."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from devtools.proxy_process import ProxyProcess, free_port, wait_for_listen
+from infra.token_proxy import runtime_environment
+
+BENCH = Path(__file__).resolve().parent
+PROXY_SECRET = "bench-proxy-secret"
+CLIENT_KEY = "benchkey"
+TOKEN_BODY = (
+    b"grant_type=authorization_code&code=bench-code"
+    b"&redirect_uri=https%3A%2F%2Fexample.auth0.com%2Flogin%2Fcallback"
+    b"&client_id=benchkey&client_secret=bench-client-secret"
+)
+
+
+class NodeServer:
+    """A Node script that listens on the port given as its argument."""
+
+    def __init__(self, script: str, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self._command = ["node", str(BENCH / script), str(self.port)]
+        self._env = {**os.environ, **(env or {})}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start_without_wait(self) -> subprocess.Popen[bytes]:
+        self.process = subprocess.Popen(
+            self._command, env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        return self.process
+
+    def start(self) -> NodeServer:
+        wait_for_listen(self.port, process=self.start_without_wait())
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    @property
+    def pids(self) -> list[int]:
+        assert self.process is not None
+        return [self.process.pid]
+
+
+class Upstream(NodeServer):
+    """Answers every POST with a fixed token; GET /stats counts connections and requests."""
+
+    def __init__(self) -> None:
+        super().__init__("upstream.js")
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}/v2/oauth/token/"
+
+    def stats(self) -> dict[str, int]:
+        with urllib.request.urlopen(f"{self.url}/stats", timeout=5) as response:
+            counts: dict[str, int] = json.loads(response.read())
+            return counts
+
+
+def express(upstream: Upstream) -> NodeServer:
+    return NodeServer("express_proxy.js", {"TIKTOK_TOKEN_URL": upstream.token_url})
+
+
+class OurProxy(ProxyProcess):
+    """The proxy under functions-framework, with the environment the program deploys."""
+
+    def __init__(self, upstream: Upstream) -> None:
+        super().__init__(
+            {
+                **runtime_environment(CLIENT_KEY),
+                "TIKTOK_TOKEN_URL": upstream.token_url,
+                "PROXY_SECRET": PROXY_SECRET,
+            }
+        )
+
+    @property
+    def pids(self) -> list[int]:
+        """The gunicorn master and its workers."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return [self.pid, *map(int, children)]
+
+
+def first_exchange_seconds(url: str, t0: float) -> float:
+    """Poll until one token exchange succeeds; seconds since t0 (the spawn)."""
+    request = urllib.request.Request(
+        url,
+        data=TOKEN_BODY,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Proxy-Secret": PROXY_SECRET,
+        },
+    )
+    deadline = t0 + 30
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                if response.status == 200:
+                    return time.perf_counter() - t0
+        except OSError:
+            time.sleep(0.002)
+    raise RuntimeError(f"no successful exchange at {url} within 30 s")
+
+
+def rss_kib(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
