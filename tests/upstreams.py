@@ -15,10 +15,15 @@ PARTIAL_RESPONSE = (
 
 
 class RawUpstream:
-    """Accepts connections and misbehaves as `mode` says: hang, close, partial or garbage."""
+    """Accepts connections and misbehaves as `mode` says: hang, close, partial or garbage.
 
-    def __init__(self, mode: str = "hang") -> None:
+    Mode "script" answers each request with the next bytes of `answers` and keeps the connection
+    open; an answer ending in b"<close>" is sent without that marker and the connection closed.
+    """
+
+    def __init__(self, mode: str = "hang", answers: list[bytes] | None = None) -> None:
         self.mode = mode
+        self.answers = list(answers or [])
         self.requests_seen = 0
         self.connections = 0
         self._sock = socket.socket()
@@ -60,6 +65,9 @@ class RawUpstream:
         data = b""
         conn.settimeout(5)
         try:
+            if self.mode == "script":
+                self._script(conn)
+                return
             while b"\r\n\r\n" not in data:
                 chunk = conn.recv(65536)
                 if not chunk:
@@ -77,3 +85,32 @@ class RawUpstream:
             pass
         finally:
             conn.close()
+
+    def _script(self, conn: socket.socket) -> None:
+        buffer = b""
+        while self.answers:
+            while b"\r\n\r\n" not in buffer:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                buffer += chunk
+            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            length = int(
+                next(
+                    (
+                        h.split(b":")[1]
+                        for h in head.split(b"\r\n")
+                        if h.lower().startswith(b"content-length")
+                    ),
+                    b"0",
+                )
+            )
+            while len(buffer) < length:
+                buffer += conn.recv(65536)
+            buffer = buffer[length:]
+            self.requests_seen += 1
+            answer = self.answers.pop(0)
+            if answer.endswith(b"<close>"):
+                conn.sendall(answer.removesuffix(b"<close>"))
+                return
+            conn.sendall(answer)
