@@ -38,8 +38,10 @@ lint: install
 test: lint
 	$(BIN)/pytest -m "not slow"
 
-soak: $(STAMP)
+# The long reliability runs: 10,000 exchanges under load, and 2,000 examples of bad input.
+soak: install
 	$(BIN)/pytest -m slow -s
+	BAD_INPUT_EXAMPLES=2000 $(BIN)/pytest -q tests/test_proxy_bad_input.py
 
 bench: $(STAMP) $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }

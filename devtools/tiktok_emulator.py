@@ -195,6 +195,9 @@ class TikTokEmulator:
             log_level="warning",
             lifespan="off",
             access_log=False,
+            # Idle keep-alive like a typical front end (TikTok's own value is not published);
+            # longer than the proxy's 15 s pool keep-alive, as a real upstream's would be.
+            timeout_keep_alive=75,
         )
         self._server = uvicorn.Server(config)
         server = self._server

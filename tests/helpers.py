@@ -31,3 +31,11 @@ def secret_headers() -> dict[str, str]:
 
 def new_code(emulator: TikTokEmulator, scopes: tuple[str, ...] = ("user.info.basic",)) -> str:
     return emulator.issue_code(APP.client_key, REDIRECT_URI, scopes)
+
+
+def assert_no_secrets(logs: str, *texts: str, values: tuple[str, ...] = ()) -> None:
+    """None of the secrets, nor any given code or token, in the logs or response bodies."""
+    for secret in (APP.client_secret, PROXY_SECRET, *values):
+        assert secret not in logs
+        for text in texts:
+            assert secret not in text

@@ -6,11 +6,11 @@ import asyncio
 import gzip
 
 import pytest
-from tokenproxy import ConnectionPool
-from tokenproxy._http import ConnectionBroken, ConnectionFailed, MalformedResponse, ResponseTooLarge
 
 from devtools.proxy_process import free_port
 from tests.upstreams import RawUpstream
+from tokenproxy import ConnectionPool
+from tokenproxy._http import ConnectionBroken, ConnectionFailed, MalformedResponse, ResponseTooLarge
 
 HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -31,7 +31,13 @@ def post_all(pool: ConnectionPool, count: int = 1, pause: float = 0.0):
         await pool.aclose()
         return results
 
-    return asyncio.run(go())
+    # A private loop: asyncio.run() would leave the main thread without one, which Pulumi's
+    # mock runtime (used by later tests in the same process) relies on.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(go())
+    finally:
+        loop.close()
 
 
 def test_connections_are_kept_alive_and_reused():

@@ -26,8 +26,10 @@ def test_values_from_the_environment():
             "PROXY_SECRET_HEADER": "X-H",
             "ALLOWED_CLIENT_KEYS": " a, b ,,",
             "UPSTREAM_TIMEOUT_SECONDS": "2.5",
+            "REQUEST_BODY_TIMEOUT_SECONDS": "3",
         }
     )
+    assert settings.body_timeout == 3.0
     assert settings.token_url == "http://127.0.0.1:1/t/"
     assert settings.proxy_secret == "a-very-private-value"
     assert settings.proxy_secret_header == "X-H"

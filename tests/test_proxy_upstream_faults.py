@@ -7,7 +7,14 @@ import time
 import pytest
 
 from devtools.proxy_process import free_port
-from tests.helpers import APP, PROXY_SECRET, auth0_token_form, new_code, secret_headers
+from tests.helpers import (
+    APP,
+    PROXY_SECRET,
+    assert_no_secrets,
+    auth0_token_form,
+    new_code,
+    secret_headers,
+)
 from tests.upstreams import RawUpstream
 
 
@@ -31,6 +38,7 @@ def test_hanging_upstream_gives_504_within_the_timeout(start_proxy, http):
         assert "1 seconds" in response.json()["error_description"]
         assert elapsed < 5, "the proxy waited far beyond UPSTREAM_TIMEOUT_SECONDS"
         assert upstream.requests_seen == 1
+        assert_no_secrets(proxy.output(), response.text)
 
 
 @pytest.mark.parametrize("mode", ["close", "partial", "garbage"])
@@ -42,6 +50,10 @@ def test_broken_answers_give_502_and_are_not_retried(start_proxy, http, mode):
         assert response.json()["error"] == "server_error"
         time.sleep(0.2)
         assert upstream.requests_seen == 1, "a request that reached TikTok was sent again"
+        again = http.post(proxy.token_url, data=auth0_token_form("d"), headers=secret_headers())
+        assert again.status_code == 502  # still serving, the same clear answer
+        assert "Traceback" not in proxy.output()
+        assert_no_secrets(proxy.output(), response.text, again.text)
 
 
 def test_refused_connection_gives_502(start_proxy, http):
@@ -73,6 +85,16 @@ def test_unusable_answers(proxy, emulator, http, status, body, expected_status):
     assert response.status_code == expected_status, response.text
     assert response.json()["error"] in {"server_error", "temporarily_unavailable"}
     assert len(emulator.token_requests(code=code)) == 1
+    follow_up = http.post(
+        proxy.token_url, data=auth0_token_form(new_code(emulator)), headers=secret_headers()
+    )
+    assert follow_up.status_code == 200  # the proxy still serves the next request
+    tokens = follow_up.json()
+    assert_no_secrets(
+        proxy.output(),
+        response.text,
+        values=(code, tokens["access_token"], tokens["refresh_token"]),
+    )
 
 
 def test_proxy_keeps_serving_after_faults(proxy, emulator, http):

@@ -47,6 +47,9 @@ class Settings:
         if not token_url.startswith(("https://", "http://")):
             raise ConfigError("TIKTOK_TOKEN_URL must be an http(s) URL")
         timeout = _positive_float(get("UPSTREAM_TIMEOUT_SECONDS"), "UPSTREAM_TIMEOUT_SECONDS", 10.0)
+        body_timeout = _positive_float(
+            get("REQUEST_BODY_TIMEOUT_SECONDS"), "REQUEST_BODY_TIMEOUT_SECONDS", 10.0
+        )
         keys = get("ALLOWED_CLIENT_KEYS") or ""
         return cls(
             token_url=token_url,
@@ -54,6 +57,7 @@ class Settings:
             proxy_secret_header=get("PROXY_SECRET_HEADER") or "X-Proxy-Secret",
             allowed_client_keys=frozenset(k.strip() for k in keys.split(",") if k.strip()),
             upstream_timeout=timeout,
+            body_timeout=body_timeout,
         )
 
 
