@@ -89,12 +89,6 @@ class OurProxy(ProxyProcess):
             }
         )
 
-    @property
-    def pids(self) -> list[int]:
-        """The gunicorn master and its workers."""
-        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
-        return [self.pid, *map(int, children)]
-
 
 def first_exchange_seconds(url: str, t0: float) -> float:
     """Poll until one token exchange succeeds; seconds since t0 (the spawn)."""

@@ -75,6 +75,12 @@ class ProxyProcess:
         assert self._process is not None
         return self._process.pid
 
+    @property
+    def pids(self) -> list[int]:
+        """The gunicorn master and the workers it forked."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return [self.pid, *map(int, children)]
+
     def spawn(self) -> subprocess.Popen[bytes]:
         """Start the process without waiting for it to listen (for cold-start timing)."""
         environ = {k: v for k, v in os.environ.items() if k not in PROXY_ENV_KEYS}

@@ -22,7 +22,6 @@ CALLERS = 64
 
 def descriptors(proxy: ProxyProcess, upstream_port: int) -> tuple[int, int]:
     """(all open descriptors, TCP connections to the upstream) of the proxy's processes."""
-    children = Path(f"/proc/{proxy.pid}/task/{proxy.pid}/children").read_text().split()
     upstream_inodes = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
@@ -30,7 +29,7 @@ def descriptors(proxy: ProxyProcess, upstream_port: int) -> tuple[int, int]:
         if remote_port == upstream_port and fields[3] == "01":  # ESTABLISHED
             upstream_inodes.add(fields[9])
     total = upstream = 0
-    for pid in [proxy.pid, *map(int, children)]:
+    for pid in proxy.pids:
         for fd in Path(f"/proc/{pid}/fd").iterdir():
             total += 1
             target = str(fd.readlink()) if fd.is_symlink() else ""
