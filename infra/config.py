@@ -71,7 +71,8 @@ def load() -> StackConfig:
             except ValueError:
                 raw[key] = value  # validate() says what the key allows
     problems = validate(raw)
-    if config.get_secret("clientSecret") is None:
+    client_secret = config.get_secret("clientSecret")
+    if client_secret is None:
         problems.append(
             "clientSecret: required; set it with `pulumi config set --secret clientSecret`"
         )
@@ -83,11 +84,11 @@ def load() -> StackConfig:
     for key in ("project", "region"):
         if not gcp.get(key):
             problems.append(f"gcp:{key}: required; set it with `pulumi config set gcp:{key} ...`")
-    if problems:
+    if problems or client_secret is None:
         raise ConfigError("stack config is not usable:\n  - " + "\n  - ".join(problems))
     return StackConfig(
         client_key=raw["clientKey"],
-        client_secret=config.require_secret("clientSecret"),
+        client_secret=client_secret,
         scopes=tuple(raw["scopes"]),
         user_id_field=raw["userIdField"],
         connection_name=raw["connectionName"],

@@ -87,7 +87,7 @@ class TokenProxy(pulumi.ComponentResource):
             project=args.project,
             opts=after_apis,
         )
-        secret, version, access = self._store_proxy_secret(account, after_apis)
+        password, secret, version, access = self._store_proxy_secret(account, after_apis)
         function = gcp.cloudfunctionsv2.Function(
             f"{name}-function",
             name=f"tiktok-token-proxy-{_slug(args.stack)}"[:63].rstrip("-"),
@@ -140,6 +140,7 @@ class TokenProxy(pulumi.ComponentResource):
         )
         self.url = function.url
         self.function_name = function.name
+        self.proxy_secret = pulumi.Output.secret(password.result)
         self.service_account_email = account.email
         self.register_outputs(
             {
@@ -181,7 +182,12 @@ class TokenProxy(pulumi.ComponentResource):
 
     def _store_proxy_secret(
         self, account: gcp.serviceaccount.Account, opts: pulumi.ResourceOptions
-    ) -> tuple[gcp.secretmanager.Secret, gcp.secretmanager.SecretVersion, pulumi.Resource]:
+    ) -> tuple[
+        random.RandomPassword,
+        gcp.secretmanager.Secret,
+        gcp.secretmanager.SecretVersion,
+        pulumi.Resource,
+    ]:
         # Generated once and kept in state: it changes only when an operator replaces it.
         password = random.RandomPassword(
             f"{self._name}-proxy-secret", length=48, special=False, opts=opts
@@ -209,8 +215,7 @@ class TokenProxy(pulumi.ComponentResource):
             member=account.email.apply(lambda email: f"serviceAccount:{email}"),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.proxy_secret = pulumi.Output.secret(password.result)
-        return secret, version, access
+        return password, secret, version, access
 
 
 def _slug(text: str) -> str:
