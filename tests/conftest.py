@@ -9,7 +9,7 @@ import pytest
 
 from devtools.proxy_process import ProxyProcess
 from devtools.tiktok_emulator import TikTokEmulator
-from tests.helpers import APP, PROXY_SECRET
+from tests.helpers import APP, proxy_env
 
 
 @pytest.fixture(scope="session")
@@ -47,12 +47,7 @@ def start_proxy() -> Iterator[ProxyFactory]:
 @pytest.fixture
 def proxy(start_proxy: ProxyFactory, make_emulator: TikTokEmulator) -> ProxyProcess:
     """The proxy as deployed: a proxy secret, one allowed client key, the emulator upstream."""
-    return start_proxy(
-        TIKTOK_TOKEN_URL=make_emulator.token_url,
-        PROXY_SECRET=PROXY_SECRET,
-        ALLOWED_CLIENT_KEYS=APP.client_key,
-        UPSTREAM_TIMEOUT_SECONDS="2",
-    )
+    return start_proxy(**proxy_env(make_emulator.token_url, UPSTREAM_TIMEOUT_SECONDS="2"))
 
 
 @pytest.fixture

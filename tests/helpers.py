@@ -12,6 +12,16 @@ REDIRECT_URI = APP.redirect_uris[0]
 PROXY_SECRET = f"proxy-secret-{secrets.token_hex(8)}"
 
 
+def proxy_env(token_url: str, **overrides: str) -> dict[str, str]:
+    """The proxy's environment as deployed (a proxy secret, one allowed client key)."""
+    return {
+        "TIKTOK_TOKEN_URL": token_url,
+        "PROXY_SECRET": PROXY_SECRET,
+        "ALLOWED_CLIENT_KEYS": APP.client_key,
+        **overrides,
+    }
+
+
 def auth0_token_form(code: str, **overrides: str) -> dict[str, str]:
     """The token request Auth0's oauth2 strategy posts (passport-oauth2 style, form-encoded)."""
     form = {

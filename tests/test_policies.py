@@ -18,11 +18,10 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.secret import Secret
 
 from devtools.mock_runtime import MockedResource, ProgramRun
 from guardrails import POLICIES, _raw
-from tests.program import ACCOUNT, BUCKET, CONNECTION, FUNCTION, INVOKER, run, unwrap
+from tests.program import BUCKET, CONNECTION, FUNCTION, INVOKER, run, unwrap
 
 POLICY = {policy.name: policy for policy in POLICIES}
 Mutation = Callable[[ProgramRun], None]
@@ -259,13 +258,6 @@ def test_remediation_marks_the_client_secret_secret():
 def test_every_policy_has_a_validator_and_the_pack_lists_them_all():
     assert len(POLICY) == len(POLICIES) == 9
     assert all(p.description for p in POLICIES)
-
-
-def test_account_is_referenced_by_the_function():
-    program = run()
-    email = program.one(ACCOUNT).outputs["email"]
-    assert program.one(FUNCTION).inputs["serviceConfig"]["serviceAccountEmail"] == email
-    assert not isinstance(email, Secret)
 
 
 def test_the_pack_entry_point_builds_the_pack_from_these_policies():

@@ -6,22 +6,17 @@ import socket
 import time
 
 from tests.helpers import (
-    APP,
     PROXY_SECRET,
     assert_no_secrets,
     auth0_token_form,
     new_code,
+    proxy_env,
     secret_headers,
 )
 
 
 def slow_proxy(start_proxy, emulator):
-    return start_proxy(
-        TIKTOK_TOKEN_URL=emulator.token_url,
-        PROXY_SECRET=PROXY_SECRET,
-        ALLOWED_CLIENT_KEYS=APP.client_key,
-        REQUEST_BODY_TIMEOUT_SECONDS="1",
-    )
+    return start_proxy(**proxy_env(emulator.token_url, REQUEST_BODY_TIMEOUT_SECONDS="1"))
 
 
 def raw_request(body: bytes, declared: int) -> bytes:

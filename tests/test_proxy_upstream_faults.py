@@ -8,23 +8,17 @@ import pytest
 
 from devtools.proxy_process import free_port
 from tests.helpers import (
-    APP,
-    PROXY_SECRET,
     assert_no_secrets,
     auth0_token_form,
     new_code,
+    proxy_env,
     secret_headers,
 )
 from tests.upstreams import RawUpstream
 
 
 def proxy_for(start_proxy, url: str, timeout: str = "1"):
-    return start_proxy(
-        TIKTOK_TOKEN_URL=url,
-        PROXY_SECRET=PROXY_SECRET,
-        ALLOWED_CLIENT_KEYS=APP.client_key,
-        UPSTREAM_TIMEOUT_SECONDS=timeout,
-    )
+    return start_proxy(**proxy_env(url, UPSTREAM_TIMEOUT_SECONDS=timeout))
 
 
 def test_hanging_upstream_gives_504_within_the_timeout(start_proxy, http):
