@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pulumi
 
-from infra import outputs
-from infra.config import load
-from infra.connection import TikTokConnection, TikTokConnectionArgs
-from infra.profile_script import render_profile_script, sha256_hex
-from infra.proxy_source import proxy_source
-from infra.tiktok import AUTHORIZE_URL
-from infra.token_proxy import PROXY_SECRET_HEADER, TokenProxy, TokenProxyArgs
+from tiktok_auth0 import outputs
+from tiktok_auth0.config import load
+from tiktok_auth0.connection import TikTokConnection, TikTokConnectionArgs
+from tiktok_auth0.profile_script import render_profile_script, sha256_hex
+from tiktok_auth0.proxy_source import proxy_source
+from tiktok_auth0.tiktok import AUTHORIZE_URL
+from tiktok_auth0.token_proxy import PROXY_SECRET_HEADER, TokenProxy, TokenProxyArgs
 
 config = load()
 source = proxy_source()

@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from devtools.proxy_process import ProxyProcess, free_port, wait_for_listen
-from infra.token_proxy import runtime_environment
+from tiktok_auth0.token_proxy import runtime_environment
 
 BENCH = Path(__file__).resolve().parent
 PROXY_SECRET = "bench-proxy-secret"

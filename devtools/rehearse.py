@@ -19,7 +19,7 @@ import httpx
 from devtools.profile_runner import run_profile_script
 from devtools.proxy_process import ProxyProcess, free_port
 from devtools.tiktok_emulator import EmulatedApp, TikTokEmulator
-from infra.profile_script import render_profile_script
+from tiktok_auth0.profile_script import render_profile_script
 
 __all__ = ["main", "rehearse"]
 

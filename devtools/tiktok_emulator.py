@@ -41,8 +41,8 @@ __all__ = [
     "TikTokEmulator",
 ]
 
-# Kept apart from infra/tiktok.py on purpose: the emulator is an independent model of TikTok, so a
-# mistake in the program's table fails the tests instead of being mirrored by its stand-in.
+# Kept apart from tiktok_auth0/tiktok.py on purpose: the emulator is an independent model of
+# TikTok, so a mistake in the program's table fails the tests instead of being mirrored by it.
 SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "user.info.basic": (
         "open_id",

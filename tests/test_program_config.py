@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from devtools.mock_runtime import REPO, RecordingMocks
-from infra.config import DEFAULTS, ConfigError
 from tests.program import CONNECTION, FUNCTION, run
+from tiktok_auth0.config import DEFAULTS, ConfigError
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from infra.profile_script import render_profile_script
 from tests.program import (
     CLIENT_SECRET,
     CONNECTION,
@@ -17,6 +16,7 @@ from tests.program import (
     run,
     unwrap,
 )
+from tiktok_auth0.profile_script import render_profile_script
 
 
 def connection_options(program) -> dict:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from infra.outputs import OUTPUT_KEYS
-from infra.profile_script import render_profile_script, sha256_hex
-from infra.proxy_source import proxy_source
 from tests.program import CLIENT_SECRET, FUNCTION, PASSWORD, run
+from tiktok_auth0.outputs import OUTPUT_KEYS
+from tiktok_auth0.profile_script import render_profile_script, sha256_hex
+from tiktok_auth0.proxy_source import proxy_source
 
 
 def test_every_output_is_exported_known_and_not_secret():

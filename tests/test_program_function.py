@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from infra.proxy_source import proxy_source
 from tests.program import (
     ACCOUNT,
     BUCKET,
@@ -18,6 +17,7 @@ from tests.program import (
     run,
     unwrap,
 )
+from tiktok_auth0.proxy_source import proxy_source
 
 IAM_TYPES_WITH_MEMBERS = ("IamMember", "IamBinding", "IamPolicy", "iAMMember", "iAMBinding")
 

@@ -7,16 +7,16 @@ import shutil
 
 import pytest
 
-from infra.proxy_source import PROXY_DIR, proxy_source
 from tests.program import BUCKET_OBJECT, FUNCTION, run
+from tiktok_auth0.proxy_source import PROXY_DIR, proxy_source
 
 
 @pytest.fixture
 def proxy_copy(tmp_path, monkeypatch):
     copy = tmp_path / "proxy"
     shutil.copytree(PROXY_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    # The module, not the function `infra` re-exports under the same name.
-    monkeypatch.setattr(importlib.import_module("infra.proxy_source"), "PROXY_DIR", copy)
+    # The module, not the function `tiktok_auth0` re-exports under the same name.
+    monkeypatch.setattr(importlib.import_module("tiktok_auth0.proxy_source"), "PROXY_DIR", copy)
     return copy
 
 

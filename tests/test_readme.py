@@ -10,8 +10,8 @@ import yaml
 
 from devtools.mock_runtime import REPO
 from guardrails import POLICIES
-from infra.outputs import OUTPUT_KEYS
 from tests.program import run
+from tiktok_auth0.outputs import OUTPUT_KEYS
 
 README = (REPO / "README.md").read_text()
 MAKEFILE = (REPO / "Makefile").read_text()

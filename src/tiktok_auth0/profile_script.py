@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from pathlib import Path
 
+from ._package_data import data_path
 from .tiktok import USER_INFO_URL, user_info_fields
 
 __all__ = ["SCRIPT_PATH", "render_profile_script", "sha256_hex"]
 
-SCRIPT_PATH = Path(__file__).resolve().parent.parent / "profile_script.js"
+SCRIPT_PATH = data_path("profile_script.js")
 _RENDERED = re.compile(r'^(\s*const \w+ = )"[^"\n]*"(; // rendered: (\w+))$', re.MULTILINE)
 
 

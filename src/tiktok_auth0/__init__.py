@@ -1,6 +1,6 @@
 """The Pulumi side: stack config, and the two components another program can reuse.
 
-from infra import TikTokConnection, TikTokConnectionArgs, TokenProxy, TokenProxyArgs
+from tiktok_auth0 import TikTokConnection, TikTokConnectionArgs, TokenProxy, TokenProxyArgs
 """
 
 from .config import ConfigError, StackConfig, load

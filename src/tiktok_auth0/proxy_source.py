@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pulumi
 
+from ._package_data import data_path
+
 __all__ = ["PROXY_DIR", "ProxySource", "proxy_source"]
 
-PROXY_DIR = Path(__file__).resolve().parent.parent / "proxy"
+PROXY_DIR = data_path("proxy")
 _SKIPPED_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
 _SKIPPED_SUFFIXES = {".pyc", ".pyo"}
 
