@@ -7,10 +7,9 @@ import re
 import pytest
 
 from devtools.profile_runner import run_profile_script
-from devtools.tiktok_emulator import SCOPE_FIELDS
 from tests.helpers import APP, REDIRECT_URI, new_code
 from tiktok_auth0.profile_script import SCRIPT_PATH, render_profile_script
-from tiktok_auth0.tiktok import USER_INFO_URL
+from tiktok_auth0.tiktok import SCOPE_FIELDS, USER_INFO_URL
 
 BASIC = ("user.info.basic",)
 PROFILE = ("user.info.basic", "user.info.profile")
