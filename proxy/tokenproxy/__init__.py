@@ -8,6 +8,8 @@ from ._exceptions import (
     TikTokRefused,
     UpstreamBadResponse,
     UpstreamError,
+    UpstreamRateLimited,
+    UpstreamServerError,
     UpstreamTimeout,
     UpstreamUnreachable,
 )
@@ -30,6 +32,8 @@ __all__ = [
     "TokenRequest",
     "UpstreamBadResponse",
     "UpstreamError",
+    "UpstreamRateLimited",
+    "UpstreamServerError",
     "UpstreamTimeout",
     "UpstreamUnreachable",
     "encode_form",

@@ -8,11 +8,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
-from ._exceptions import RequestRejected, TikTokRefused, UpstreamBadResponse
+from ._exceptions import (
+    RequestRejected,
+    TikTokRefused,
+    UpstreamBadResponse,
+    UpstreamRateLimited,
+    UpstreamServerError,
+)
 
 __all__ = [
     "FORM_CONTENT_TYPE",
@@ -167,36 +174,60 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 def read_tiktok_answer(status: int, body: bytes) -> dict[str, Any]:
     """Return TikTok's token JSON on success; raise the matching ProxyError otherwise.
 
-    TikTok answers OAuth errors with HTTP 200, so the body decides, not the status.
+    The status decides first: 429 (TikTok's rate limit) and any 5xx are conditions on TikTok's
+    side whatever the body says, answered 503 and 502, and any other status that is neither 2xx
+    nor 4xx is not an answer at all (502). Only a 2xx or 4xx body can refuse the grant: TikTok
+    answers OAuth errors with HTTP 200 too, so a body with `error` is a refusal whatever the
+    2xx/4xx status, and one without `access_token` is never a success. TikTok's `log_id` is
+    kept in every case where the body carries one.
     """
-    try:
-        answer = json.loads(body)
-    except (ValueError, RecursionError):
-        answer = None
-    if not isinstance(answer, dict):
+    answer = _json_object(body)
+    log_id = _string(answer, "log_id")
+    error = _string(answer, "error")
+    if status == 429:
+        raise UpstreamRateLimited(
+            "TikTok is rate limiting token requests (HTTP 429); retry later", log_id=log_id
+        )
+    if status >= 500:
+        code = f", {error}" if error and _ERROR_CODE.fullmatch(error) else ""
+        raise UpstreamServerError(
+            f"TikTok's token endpoint failed (HTTP {status}{code})", log_id=log_id
+        )
+    if not (200 <= status < 300 or 400 <= status < 500):
+        raise UpstreamBadResponse(
+            f"TikTok's token endpoint answered HTTP {status}, neither tokens nor an OAuth error",
+            log_id=log_id,
+        )
+    if answer is None:
         raise UpstreamBadResponse(f"TikTok's token endpoint answered HTTP {status} without JSON")
-    log_id = answer.get("log_id") if isinstance(answer.get("log_id"), str) else None
-    error = answer.get("error")
-    if isinstance(error, str) and error:
-        description = answer.get("error_description")
-        if not isinstance(description, str) or not description:
+    if error:
+        description = _string(answer, "error_description")
+        if not description:
             description = f"TikTok refused the token request ({error})"
         status_out = 401 if error == "invalid_client" else 400
         raise TikTokRefused(description, error=error, status=status_out, log_id=log_id)
     token = answer.get("access_token")
     if isinstance(token, str) and token and 200 <= status < 300:
         return answer
-    if status == 429:
-        raise UpstreamBadResponse(
-            "TikTok is rate limiting token requests (HTTP 429)",
-            error="temporarily_unavailable",
-            status=503,
-            log_id=log_id,
-        )
-    if status >= 500:
-        raise UpstreamBadResponse(f"TikTok's token endpoint failed (HTTP {status})", log_id=log_id)
     raise TikTokRefused(
         f"TikTok answered HTTP {status} without an access_token",
         error="invalid_request",
         log_id=log_id,
     )
+
+
+# What a TikTok error code looks like; anything else is not repeated in a description.
+_ERROR_CODE = re.compile(r"[a-z0-9_.]{1,64}")
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        answer = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def _string(answer: dict[str, Any] | None, name: str) -> str | None:
+    value = answer.get(name) if answer is not None else None
+    return value if isinstance(value, str) and value else None
