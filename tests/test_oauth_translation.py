@@ -94,6 +94,7 @@ def test_invalid_client_is_401():
         read_tiktok_answer(200, b'{"error":"invalid_client","log_id":"L2"}')
     assert caught.value.status == 401
     assert "invalid_client" in caught.value.description
+    assert caught.value.headers["WWW-Authenticate"].startswith("Basic realm=")
 
 
 @pytest.mark.parametrize("body", [b"", b"null", b"[1]", b"<html/>", b'{"access_token": "x'])

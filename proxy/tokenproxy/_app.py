@@ -14,7 +14,7 @@ from starlette.responses import Response
 from ._config import Settings
 from ._exceptions import ProxyError, RequestRejected
 from ._logging import ExchangeRecord, write_record
-from ._oauth import parse_body, parse_token_request, read_tiktok_answer
+from ._oauth import invalid_client, parse_body, parse_token_request, read_tiktok_answer
 from ._tiktok import TikTokTokenClient
 
 __all__ = ["ROUTES", "TokenProxy"]
@@ -58,7 +58,7 @@ class TokenProxy:
         record.grant_type = token_request.grant_type
         allowed = self.settings.allowed_client_keys
         if allowed and token_request.client_key not in allowed:
-            raise RequestRejected("unknown client_id", error="invalid_client", status=401)
+            raise invalid_client("unknown client_id")
         record.client_key = token_request.client_key
         answer = await self.client.exchange(token_request.to_tiktok_form())
         record.upstream_status = answer.status
@@ -86,11 +86,7 @@ class TokenProxy:
             return
         presented = request.headers.get(self.settings.proxy_secret_header, "")
         if not hmac.compare_digest(presented.encode(), expected.encode()):
-            raise RequestRejected(
-                f"missing or wrong {self.settings.proxy_secret_header} header",
-                error="invalid_client",
-                status=401,
-            )
+            raise invalid_client(f"missing or wrong {self.settings.proxy_secret_header} header")
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.max_body_bytes

@@ -22,8 +22,10 @@ from ._exceptions import (
 )
 
 __all__ = [
+    "BASIC_CHALLENGE",
     "FORM_CONTENT_TYPE",
     "TokenRequest",
+    "invalid_client",
     "parse_body",
     "parse_token_request",
     "read_tiktok_answer",
@@ -31,6 +33,9 @@ __all__ = [
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
+# The client authentication scheme the proxy supports besides credentials in the body (RFC 6749
+# section 2.3.1; RFC 7617 requires the realm, and the charset says how the pair is decoded).
+BASIC_CHALLENGE = 'Basic realm="tiktok-token-proxy", charset="UTF-8"'
 
 # Fields each grant needs from the caller, and the optional ones TikTok understands.
 GRANT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -137,20 +142,40 @@ def parse_token_request(params: dict[str, str], authorization: str | None) -> To
     return TokenRequest(grant_type, client_id, client_secret, grant_fields)
 
 
+def invalid_client(description: str) -> RequestRejected:
+    """RFC 6749 section 5.2 `invalid_client`: client authentication failed.
+
+    Always 401 with a `WWW-Authenticate: Basic` challenge: the RFC requires it when the client
+    tried HTTP Basic, and HTTP (RFC 9110 section 15.5.2) requires a challenge on every 401.
+    """
+    return RequestRejected(
+        description,
+        error="invalid_client",
+        status=401,
+        headers={"WWW-Authenticate": BASIC_CHALLENGE},
+    )
+
+
 def _client_credentials(params: dict[str, str], authorization: str | None) -> tuple[str, str]:
     body_id, body_secret = params.get("client_id", ""), params.get("client_secret", "")
     basic = _basic_credentials(authorization)
     if basic is not None:
         basic_id, basic_secret = basic
+        # RFC 6749 section 2.3: one authentication method per request.
         if body_secret:
             raise RequestRejected("send client credentials in the body or as HTTP Basic, not both")
         if body_id and body_id != basic_id:
             raise RequestRejected("client_id in the body differs from the HTTP Basic user")
         body_id, body_secret = basic_id, basic_secret
+    if not body_id and not body_secret:
+        raise invalid_client(
+            "no client authentication: send client_id and client_secret in the body, "
+            "or use HTTP Basic"
+        )
     if not body_id:
-        raise RequestRejected("missing required parameter 'client_id'")
+        raise invalid_client("missing required parameter 'client_id'")
     if not body_secret:
-        raise RequestRejected("missing required parameter 'client_secret'")
+        raise invalid_client("missing required parameter 'client_secret'")
     return body_id, body_secret
 
 
@@ -159,14 +184,16 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
         return None
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "basic":
-        raise RequestRejected("the Authorization header must use the Basic scheme")
+        raise invalid_client(
+            "unsupported client authentication: the Authorization header must use Basic"
+        )
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise RequestRejected("the HTTP Basic credentials are not valid base64 UTF-8") from None
+        raise invalid_client("the HTTP Basic credentials are not valid base64 UTF-8") from None
     user, sep, password = decoded.partition(":")
     if not sep:
-        raise RequestRejected("the HTTP Basic credentials lack a ':'")
+        raise invalid_client("the HTTP Basic credentials lack a ':'")
     # RFC 6749 section 2.3.1: both parts are form-urlencoded before Basic encoding.
     return unquote_plus(user), unquote_plus(password)
 
@@ -204,8 +231,15 @@ def read_tiktok_answer(status: int, body: bytes) -> dict[str, Any]:
         description = _string(answer, "error_description")
         if not description:
             description = f"TikTok refused the token request ({error})"
-        status_out = 401 if error == "invalid_client" else 400
-        raise TikTokRefused(description, error=error, status=status_out, log_id=log_id)
+        if error == "invalid_client":  # TikTok refused the client key or secret
+            raise TikTokRefused(
+                description,
+                error=error,
+                status=401,
+                log_id=log_id,
+                headers={"WWW-Authenticate": BASIC_CHALLENGE},
+            )
+        raise TikTokRefused(description, error=error, log_id=log_id)
     token = answer.get("access_token")
     if isinstance(token, str) and token and 200 <= status < 300:
         return answer
