@@ -14,6 +14,7 @@ from ._exceptions import (
     UpstreamUnreachable,
 )
 from ._http import ConnectionPool, HTTPResponse
+from ._logging import write_startup_error
 from ._oauth import TokenRequest, parse_body, parse_token_request, read_tiktok_answer
 from ._tiktok import TikTokTokenClient, encode_form
 
@@ -40,4 +41,5 @@ __all__ = [
     "parse_body",
     "parse_token_request",
     "read_tiktok_answer",
+    "write_startup_error",
 ]

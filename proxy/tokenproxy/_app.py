@@ -6,6 +6,8 @@ import asyncio
 import hmac
 import json
 import time
+import traceback
+from pathlib import PurePath
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -21,6 +23,10 @@ __all__ = ["ROUTES", "TokenProxy"]
 
 ROUTES = frozenset({"/", "/proxy/token"})
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+UNEXPECTED = {
+    "error": "server_error",
+    "error_description": "the token proxy failed unexpectedly; retry, and report it if it lasts",
+}
 
 
 class TokenProxy:
@@ -45,6 +51,10 @@ class TokenProxy:
         except ClientDisconnect:
             response = Response(status_code=499)
             record.outcome = "client_disconnected"
+        except Exception as exc:  # a bug or an unforeseen failure: still an RFC 6749 answer
+            response = _json_response(UNEXPECTED, 500)
+            record.outcome, record.error = "internal_error", "server_error"
+            record.exception = _where(exc)
         record.status = response.status_code
         record.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         write_record(record)
@@ -103,6 +113,15 @@ class TokenProxy:
         except TimeoutError:
             raise RequestRejected("the request body did not arrive in time", status=408) from None
         return bytes(body)
+
+
+def _where(exc: BaseException) -> str:
+    """The exception's type and the line that raised it; its message may hold request data."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return type(exc).__name__
+    last = frames[-1]
+    return f"{type(exc).__name__} at {PurePath(last.filename).name}:{last.lineno} in {last.name}"
 
 
 def _too_large(limit: int) -> RequestRejected:
