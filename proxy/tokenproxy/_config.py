@@ -32,7 +32,8 @@ _VISIBLE = re.compile(r"[\x21-\x7e]+")
 class ConfigError(ValueError):
     """One or more environment variables hold values the proxy cannot use.
 
-    The message lists each problem on its own line as "<VARIABLE> must ..., got ...".
+    The message lists each problem on its own line as "<VARIABLE> must ...", with the value
+    when it is not secret and what to set instead.
     """
 
 
