@@ -90,14 +90,21 @@ def test_usable_urls_are_kept(url):
 
 
 def test_a_misconfigured_proxy_does_not_start():
-    with pytest.raises(RuntimeError, match="UPSTREAM_TIMEOUT_SECONDS must be greater than 0"):
-        ProxyProcess({"UPSTREAM_TIMEOUT_SECONDS": "-1"}).start()
+    proxy = ProxyProcess({"UPSTREAM_TIMEOUT_SECONDS": "-1"})
+    try:
+        with pytest.raises(RuntimeError, match="UPSTREAM_TIMEOUT_SECONDS must be greater than 0"):
+            proxy.start()
+    finally:
+        proxy.stop()
 
 
 def test_an_unusable_token_url_stops_the_proxy_at_start_up_with_one_log_line():
     proxy = ProxyProcess({"TIKTOK_TOKEN_URL": "https://", "WORKERS": "2"})
-    with pytest.raises(RuntimeError, match="exited with 3 before listening"):
-        proxy.start()
+    try:
+        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
+            proxy.start()
+    finally:
+        proxy.stop()  # should the check ever let it start, leave no server behind
     output = proxy.output()
     assert "Traceback" not in output
     (record,) = proxy.log_records()
