@@ -1,19 +1,28 @@
-"""The TikTok client's retry rule, observed by counting connection attempts at the event loop:
-a connection that could not be made is tried once more; a request that may have reached TikTok
-never is."""
+"""The TikTok client (httpx) against real sockets on 127.0.0.1: the retry rule counted at the
+event loop and at the upstream (a connection that could not be made is tried once more; a request
+that may have reached TikTok never is), httpcore's sniffio lookup, and closing at shutdown."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.abc
+import sys
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from devtools.proxy_process import free_port
 from tests.upstreams import RawUpstream
-from tokenproxy import TikTokTokenClient, UpstreamUnreachable
+from tokenproxy import TikTokTokenClient, UpstreamBadResponse, UpstreamError, UpstreamUnreachable
 
 FORM = {"client_key": "k", "client_secret": "s", "grant_type": "authorization_code", "code": "c*!"}
+TOKEN = b'{"access_token":"act.1","token_type":"Bearer"}'
+OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+    len(TOKEN),
+    TOKEN,
+)
 
 
 class CountingLoop(asyncio.SelectorEventLoop):
@@ -26,13 +35,14 @@ class CountingLoop(asyncio.SelectorEventLoop):
         return await super().create_connection(*args, **kwargs)
 
 
-def exchange(url: str) -> tuple[int, BaseException | None]:
+def exchange(url: str, ca_file: str | None = None) -> tuple[int, BaseException | None]:
+    """One exchange on a fresh loop: (connection attempts, the UpstreamError raised or None)."""
     loop = CountingLoop()
-    client = TikTokTokenClient(url, timeout=3)
+    client = TikTokTokenClient(url, timeout=3, ca_file=ca_file)
+    error: BaseException | None = None
     try:
         loop.run_until_complete(client.exchange(FORM))
-        error = None
-    except UpstreamUnreachable as exc:
+    except UpstreamError as exc:
         error = exc
     finally:
         loop.run_until_complete(client.aclose())
@@ -43,13 +53,97 @@ def exchange(url: str) -> tuple[int, BaseException | None]:
 def test_a_refused_connection_is_tried_exactly_once_more():
     attempts, error = exchange(f"http://127.0.0.1:{free_port()}/v2/oauth/token/")
     assert attempts == 2
+    assert isinstance(error, UpstreamUnreachable)
     assert "could not connect" in str(error)
 
 
-@pytest.mark.parametrize("mode", ["close", "partial"])
-def test_an_established_connection_is_never_retried(mode):
-    with RawUpstream(mode) as upstream:
+def test_a_failed_tls_handshake_is_tried_exactly_once_more_and_sends_nothing(tls):
+    # The proxy does not trust this certificate: the handshake fails before any request byte.
+    with RawUpstream("hang", tls=tls.server_context()) as upstream:
         attempts, error = exchange(upstream.url)
-    assert attempts == 1
-    assert upstream.requests_seen == 1
-    assert "closed the connection" in str(error)
+        time.sleep(0.2)  # let the upstream's threads finish counting
+        assert (attempts, upstream.connections, upstream.requests_seen) == (2, 2, 0)
+    assert "could not connect" in str(error)
+
+
+@pytest.mark.parametrize("mode", ["close", "partial", "garbage"])
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_request_that_may_have_reached_tiktok_is_never_retried(tls, mode, scheme):
+    server_tls = tls.server_context() if scheme == "https" else None
+    with RawUpstream(mode, tls=server_tls) as upstream:
+        attempts, error = exchange(upstream.url, ca_file=tls.ca_file)
+        time.sleep(0.2)
+        assert (attempts, upstream.connections, upstream.requests_seen) == (1, 1, 1)
+    assert isinstance(error, UpstreamBadResponse | UpstreamUnreachable)
+    assert (error.status, error.error) == (502, "server_error")
+
+
+def test_a_stale_keep_alive_connection_is_not_used_for_the_next_request():
+    # The upstream answers, then closes the idle connection: the next request must go out on
+    # a new connection (httpcore sees the closed socket as readable and drops it), exactly once.
+    with RawUpstream("script", [OK + b"<close>", OK]) as upstream:
+        loop = CountingLoop()
+        client = TikTokTokenClient(upstream.url, timeout=3)
+
+        async def twice() -> list[int]:
+            first = await client.exchange(FORM)
+            await asyncio.sleep(0.2)
+            second = await client.exchange(FORM)
+            await client.aclose()
+            return [first.status, second.status]
+
+        try:
+            assert loop.run_until_complete(twice()) == [200, 200]
+        finally:
+            loop.close()
+        assert (loop.attempts, upstream.connections, upstream.requests_seen) == (2, 2, 2)
+
+
+class ImportRecorder(importlib.abc.MetaPathFinder):
+    """Sees every import the module cache cannot answer."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: Any = None) -> None:
+        self.asked.append(fullname)
+
+
+def test_httpcore_finds_sniffio_once_not_on_every_request():
+    """encode/httpcore#1103: without sniffio installed, httpcore's `import sniffio` misses the
+    module cache and searches sys.path on every lock and event (about 450 us per request)."""
+    with RawUpstream("script", [OK] * 6) as upstream:
+        client = TikTokTokenClient(upstream.url, timeout=3)
+        recorder = ImportRecorder()
+
+        async def run() -> None:
+            await client.exchange(FORM)  # warm: the first import of everything
+            sys.meta_path.insert(0, recorder)
+            try:
+                for _ in range(5):
+                    await client.exchange(FORM)
+            finally:
+                sys.meta_path.remove(recorder)
+            await client.aclose()
+
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(run())
+        finally:
+            loop.close()
+    assert "sniffio" not in recorder.asked
+
+
+def test_the_pool_is_closed_when_the_workers_event_loop_shuts_down():
+    """The worker's loop runs under asyncio.Runner (uvicorn-worker); when the server stops, the
+    runner cancels what is left, and the client closes its connections then, unprompted."""
+    with RawUpstream("script", [OK]) as upstream:
+        client = TikTokTokenClient(upstream.url, timeout=3)
+        with asyncio.Runner() as runner:
+            answer = runner.run(client.exchange(FORM))
+            assert answer.status == 200
+            assert upstream.closed_by_peer == 0  # kept alive for the next request
+        deadline = time.monotonic() + 5
+        while upstream.closed_by_peer == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert upstream.closed_by_peer == 1

@@ -1,32 +1,36 @@
-"""The one place that talks to TikTok's token endpoint.
+"""The one place that talks to TikTok's token endpoint, over httpx.
 
-Transport failures are translated into the ProxyError tree here and nowhere else. A request that
-may have reached TikTok is never sent again (authorization codes are single-use); only a connection
-that could not be established is tried once more, within the same deadline.
+httpx's exceptions become the ProxyError tree in `_upstream_error()` and nowhere else. A request
+that may have reached TikTok is never sent again (authorization codes are single-use): only a
+connection that could not be established is tried once more, by httpcore itself
+(`AsyncHTTPTransport(retries=1)` retries `ConnectError`/`ConnectTimeout` raised while opening the
+TCP connection or its TLS handshake, before any byte of the request is written).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import ssl
+from dataclasses import dataclass
 from urllib.parse import quote
 
-from ._exceptions import UpstreamBadResponse, UpstreamTimeout, UpstreamUnreachable
-from ._http import (
-    ConnectionBroken,
-    ConnectionFailed,
-    ConnectionPool,
-    HTTPResponse,
-    MalformedResponse,
-    ResponseTooLarge,
-)
+import httpx
 
-__all__ = ["TikTokTokenClient", "encode_form"]
+from ._exceptions import UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnreachable
+
+__all__ = ["TikTokAnswer", "TikTokTokenClient", "encode_form"]
 
 MAX_ANSWER_BYTES = 64 * 1024
 # Shorter than the keep-alive of any sane server, so a pooled connection is not reused just as
 # TikTok closes it (a POST on such a connection fails and must not be retried).
 KEEPALIVE_SECONDS = 15.0
+# Per phase, each capped by the whole exchange's deadline (UPSTREAM_TIMEOUT_SECONDS). Opening a
+# connection (TCP and TLS) to TikTok's edge takes well under a second from GCP; 3 s rides out a
+# lost SYN (Linux retransmits it after 1 s) and leaves room for the one retry. Writing a 300-byte
+# form never waits unless the peer is stuck. Reading waits for TikTok to decide: the deadline.
+CONNECT_SECONDS = 3.0
+WRITE_SECONDS = 3.0
 UPSTREAM_HEADERS = {
     "Content-Type": "application/x-www-form-urlencoded",
     "Accept": "application/json",
@@ -47,48 +51,149 @@ def _quote(text: str) -> str:
     return text if _UNRESERVED.fullmatch(text) else quote(text, safe="").replace("%20", "+")
 
 
+@dataclass(frozen=True)
+class TikTokAnswer:
+    """TikTok's HTTP status and body (decoded from gzip/deflate, at most MAX_ANSWER_BYTES)."""
+
+    status: int
+    body: bytes
+
+
 class TikTokTokenClient:
-    """Posts TikTok's token form and returns the raw answer; its pool is made inside the loop."""
+    """Posts TikTok's token form; one `httpx.AsyncClient` per worker process.
 
-    def __init__(self, token_url: str, *, timeout: float, max_connections: int = 100) -> None:
+    `token_url`: TikTok's token endpoint. `timeout`: seconds for the whole exchange, retry
+    included. `max_connections`: the pool's size, and how many requests may be in flight at
+    once; more callers wait in line for a slot (an asyncio.Semaphore), because httpcore's pool
+    spends CPU on every waiter at every event (encode/httpx#3215). `ca_file`: a PEM bundle to
+    trust instead of certifi's public roots. `proxy`: an http(s) proxy URL, used only when given
+    (the environment's HTTP(S)_PROXY never applies: `trust_env=False`).
+
+    The client is made on the first exchange, inside the worker's running event loop, so after
+    gunicorn forked the worker; see `_client()` for when it is closed.
+    """
+
+    def __init__(
+        self,
+        token_url: str,
+        *,
+        timeout: float,
+        max_connections: int = 32,
+        ca_file: str | None = None,
+        proxy: str | None = None,
+    ) -> None:
         self._token_url = token_url
-        self._timeout = timeout
+        self._deadline = timeout
         self._max_connections = max_connections
-        self._pool: ConnectionPool | None = None
+        self._ca_file = ca_file
+        self._proxy = proxy
+        self._slots = asyncio.Semaphore(max_connections)
+        self._http: httpx.AsyncClient | None = None
+        self._closer: asyncio.Task[None] | None = None
 
-    @property
-    def pool(self) -> ConnectionPool:
-        if self._pool is None:
-            self._pool = ConnectionPool(
-                self._token_url,
+    def _make_client(self) -> httpx.AsyncClient:
+        tls = (
+            ssl.create_default_context(cafile=self._ca_file)
+            if self._ca_file
+            else httpx.create_ssl_context(trust_env=False)  # certifi's roots, httpx's default
+        )
+        transport = httpx.AsyncHTTPTransport(
+            verify=tls,
+            http1=True,
+            http2=False,
+            limits=httpx.Limits(
                 max_connections=self._max_connections,
-                keepalive=KEEPALIVE_SECONDS,
-                max_body=MAX_ANSWER_BYTES,
-            )
-        return self._pool
+                max_keepalive_connections=self._max_connections,
+                keepalive_expiry=KEEPALIVE_SECONDS,
+            ),
+            proxy=self._proxy,
+            trust_env=False,
+            retries=1,
+        )
+        return httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(
+                connect=min(CONNECT_SECONDS, self._deadline),
+                write=min(WRITE_SECONDS, self._deadline),
+                read=self._deadline,
+                pool=self._deadline,
+            ),
+            follow_redirects=False,
+            trust_env=False,
+            headers=UPSTREAM_HEADERS,
+        )
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = self._make_client()
+            # functions-framework's ASGI app offers no lifespan hook, and the worker's event loop
+            # is run by asyncio.Runner (uvicorn-worker), which at shutdown cancels every task
+            # still pending and waits for it: this one then closes the pool's connections.
+            self._closer = asyncio.get_running_loop().create_task(_close_at_shutdown(self._http))
+        return self._http
 
     async def aclose(self) -> None:
-        if self._pool is not None:
-            await self._pool.aclose()
+        """Close the pool now (tests and tools; a served proxy closes it at shutdown)."""
+        if self._closer is not None:
+            self._closer.cancel()
+            await asyncio.gather(self._closer, return_exceptions=True)
+        elif self._http is not None:
+            await self._http.aclose()
+        self._http = self._closer = None
 
-    async def exchange(self, form: dict[str, str]) -> HTTPResponse:
-        """One token request; at most one extra attempt when no connection was made."""
-        body = encode_form(form)
+    async def exchange(self, form: dict[str, str]) -> TikTokAnswer:
+        """One token request, sent at most once; raise UpstreamError when no answer came."""
+        client = self._client()
         try:
-            async with asyncio.timeout(self._timeout):
-                try:
-                    return await self.pool.post(body, UPSTREAM_HEADERS)
-                except ConnectionFailed:
-                    return await self.pool.post(body, UPSTREAM_HEADERS)
+            async with asyncio.timeout(self._deadline), self._slots:
+                return await self._post(client, encode_form(form))
         except TimeoutError:
-            raise UpstreamTimeout(
-                f"TikTok's token endpoint did not answer within {self._timeout:g} seconds"
-            ) from None
-        except ConnectionFailed:
-            raise UpstreamUnreachable("could not connect to TikTok's token endpoint") from None
-        except ConnectionBroken:
-            raise UpstreamUnreachable(
-                "TikTok's token endpoint closed the connection before answering"
-            ) from None
-        except (MalformedResponse, ResponseTooLarge) as exc:
-            raise UpstreamBadResponse(f"TikTok's token endpoint: {exc}") from None
+            raise self._timeout() from None
+        except httpx.HTTPError as exc:
+            raise self._upstream_error(exc) from None
+
+    async def _post(self, client: httpx.AsyncClient, body: bytes) -> TikTokAnswer:
+        async with client.stream("POST", self._token_url, content=body) as response:
+            answer = bytearray()
+            async for chunk in response.aiter_bytes():
+                answer += chunk
+                if len(answer) > MAX_ANSWER_BYTES:
+                    raise UpstreamBadResponse(
+                        f"TikTok's token endpoint answered more than {MAX_ANSWER_BYTES} bytes"
+                    )
+            return TikTokAnswer(response.status_code, bytes(answer))
+
+    def _timeout(self) -> UpstreamTimeout:
+        return UpstreamTimeout(
+            f"TikTok's token endpoint did not answer within {self._deadline:g} seconds"
+        )
+
+    def _upstream_error(self, exc: httpx.HTTPError) -> UpstreamError:
+        """The one translation of httpx's exceptions into the proxy's answers."""
+        if isinstance(exc, httpx.TimeoutException):  # connect, write, read or pool: 504
+            return self._timeout()
+        if isinstance(exc, httpx.ConnectError):  # refused, unreachable, DNS, TLS: tried twice
+            return UpstreamUnreachable("could not connect to TikTok's token endpoint")
+        if isinstance(exc, httpx.NetworkError):  # reset or failed mid-exchange
+            return UpstreamUnreachable(
+                "the connection to TikTok's token endpoint failed before a complete answer"
+            )
+        if isinstance(exc, httpx.RemoteProtocolError):
+            # "Server disconnected without sending a response", a body cut short, or bytes that
+            # are not HTTP/1.1: the request may have reached TikTok either way.
+            return UpstreamBadResponse(
+                "TikTok's token endpoint closed the connection early "
+                "or answered with something other than HTTP"
+            )
+        if isinstance(exc, httpx.DecodingError):
+            return UpstreamBadResponse("TikTok's token endpoint sent a corrupt compressed body")
+        return UpstreamBadResponse(
+            f"TikTok's token endpoint: unusable answer ({type(exc).__name__})"
+        )
+
+
+async def _close_at_shutdown(client: httpx.AsyncClient) -> None:
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await client.aclose()
