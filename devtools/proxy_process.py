@@ -63,10 +63,17 @@ class ProxyProcess:
     """
 
     def __init__(
-        self, env: dict[str, str], *, port: int | None = None, source: Path = MAIN
+        self,
+        env: dict[str, str],
+        *,
+        port: int | None = None,
+        source: Path = MAIN,
+        cpus: str | None = None,
     ) -> None:
+        """`cpus`: a CPU list for `taskset -c` (e.g. "0"), to run on the deployed CPU count."""
         self.env = env
         self.source = source
+        self.cpus = cpus
         self.port = port or free_port()
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -96,8 +103,10 @@ class ProxyProcess:
         environ = {k: v for k, v in os.environ.items() if k not in PROXY_ENV_KEYS}
         environ.update(self.env)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        pinning = ["taskset", "-c", self.cpus] if self.cpus else []
         self._process = subprocess.Popen(
             [
+                *pinning,
                 sys.executable,
                 "-m",
                 "functions_framework",
