@@ -31,6 +31,8 @@ KEEPALIVE_SECONDS = 15.0
 # form never waits unless the peer is stuck. Reading waits for TikTok to decide: the deadline.
 CONNECT_SECONDS = 3.0
 WRITE_SECONDS = 3.0
+# Connections per httpx client ("lane"); see TikTokTokenClient for why several small pools.
+LANE_CONNECTIONS = 4
 UPSTREAM_HEADERS = {
     "Content-Type": "application/x-www-form-urlencoded",
     "Accept": "application/json",
@@ -59,18 +61,33 @@ class TikTokAnswer:
     body: bytes
 
 
+class _Lane:
+    """One small httpx pool and the line of requests waiting for it."""
+
+    __slots__ = ("client", "queued", "slots")
+
+    def __init__(self, client: httpx.AsyncClient, size: int) -> None:
+        self.client = client
+        self.slots = asyncio.Semaphore(size)
+        self.queued = 0  # requests in flight or waiting on this lane
+
+
 class TikTokTokenClient:
-    """Posts TikTok's token form; one `httpx.AsyncClient` per worker process.
+    """Posts TikTok's token form over httpx; one set of clients per worker process.
 
     `token_url`: TikTok's token endpoint. `timeout`: seconds for the whole exchange, retry
-    included. `max_connections`: the pool's size, and how many requests may be in flight at
-    once; more callers wait in line for a slot (an asyncio.Semaphore), because httpcore's pool
-    spends CPU on every waiter at every event (encode/httpx#3215). `ca_file`: a PEM bundle to
-    trust instead of certifi's public roots. `proxy`: an http(s) proxy URL, used only when given
-    (the environment's HTTP(S)_PROXY never applies: `trust_env=False`).
+    included. `max_connections`: connections to TikTok, and so requests in flight at once; more
+    callers wait in line (asyncio.Semaphore). `ca_file`: a PEM bundle to trust instead of
+    certifi's public roots. `proxy`: an http(s) proxy URL, used only when given (the
+    environment's HTTP(S)_PROXY never applies: `trust_env=False`).
 
-    The client is made on the first exchange, inside the worker's running event loop, so after
-    gunicorn forked the worker; see `_client()` for when it is closed.
+    The connections are split into lanes of LANE_CONNECTIONS, each its own `httpx.AsyncClient`
+    behind a semaphore of the same size, and a request takes the least busy lane: httpcore's
+    pool walks all its connections, several times over, at every request start and end
+    (encode/httpx#3215), so one pool of 32 costs far more CPU and p99 than eight of 4
+    (README, "Performance"). The clients are made on the first exchange, inside the worker's
+    running event loop, so after gunicorn forked the worker; see `_lanes_in_loop()` for when
+    they are closed.
     """
 
     def __init__(
@@ -87,70 +104,79 @@ class TikTokTokenClient:
         self._max_connections = max_connections
         self._ca_file = ca_file
         self._proxy = proxy
-        self._slots = asyncio.Semaphore(max_connections)
-        self._http: httpx.AsyncClient | None = None
+        self._lanes: list[_Lane] = []
         self._closer: asyncio.Task[None] | None = None
 
-    def _make_client(self) -> httpx.AsyncClient:
+    def _make_lanes(self) -> list[_Lane]:
         tls = (
             ssl.create_default_context(cafile=self._ca_file)
             if self._ca_file
             else httpx.create_ssl_context(trust_env=False)  # certifi's roots, httpx's default
         )
-        transport = httpx.AsyncHTTPTransport(
-            verify=tls,
-            http1=True,
-            http2=False,
-            limits=httpx.Limits(
-                max_connections=self._max_connections,
-                max_keepalive_connections=self._max_connections,
-                keepalive_expiry=KEEPALIVE_SECONDS,
-            ),
-            proxy=self._proxy,
-            trust_env=False,
-            retries=1,
+        timeout = httpx.Timeout(
+            connect=min(CONNECT_SECONDS, self._deadline),
+            write=min(WRITE_SECONDS, self._deadline),
+            read=self._deadline,
+            pool=self._deadline,
         )
-        return httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(
-                connect=min(CONNECT_SECONDS, self._deadline),
-                write=min(WRITE_SECONDS, self._deadline),
-                read=self._deadline,
-                pool=self._deadline,
-            ),
-            follow_redirects=False,
-            trust_env=False,
-            headers=UPSTREAM_HEADERS,
-        )
+        lanes = []
+        left = self._max_connections
+        while left > 0:
+            size = min(LANE_CONNECTIONS, left)
+            left -= size
+            transport = httpx.AsyncHTTPTransport(
+                verify=tls,
+                http1=True,
+                http2=False,
+                limits=httpx.Limits(
+                    max_connections=size,
+                    max_keepalive_connections=size,
+                    keepalive_expiry=KEEPALIVE_SECONDS,
+                ),
+                proxy=self._proxy,
+                trust_env=False,
+                retries=1,
+            )
+            client = httpx.AsyncClient(
+                transport=transport,
+                timeout=timeout,
+                follow_redirects=False,
+                trust_env=False,
+                headers=UPSTREAM_HEADERS,
+            )
+            lanes.append(_Lane(client, size))
+        return lanes
 
-    def _client(self) -> httpx.AsyncClient:
-        if self._http is None:
-            self._http = self._make_client()
+    def _lanes_in_loop(self) -> list[_Lane]:
+        if not self._lanes:
+            self._lanes = self._make_lanes()
             # functions-framework's ASGI app offers no lifespan hook, and the worker's event loop
             # is run by asyncio.Runner (uvicorn-worker), which at shutdown cancels every task
-            # still pending and waits for it: this one then closes the pool's connections.
-            self._closer = asyncio.get_running_loop().create_task(_close_at_shutdown(self._http))
-        return self._http
+            # still pending and waits for it: this one then closes the connections.
+            closing = _close_at_shutdown([lane.client for lane in self._lanes])
+            self._closer = asyncio.get_running_loop().create_task(closing)
+        return self._lanes
 
     async def aclose(self) -> None:
-        """Close the pool now (tests and tools; a served proxy closes it at shutdown)."""
+        """Close the connections now (tests and tools; a served proxy closes them at shutdown)."""
         if self._closer is not None:
             self._closer.cancel()
             await asyncio.gather(self._closer, return_exceptions=True)
-        elif self._http is not None:
-            await self._http.aclose()
-        self._http = self._closer = None
+        self._lanes, self._closer = [], None
 
     async def exchange(self, form: dict[str, str]) -> TikTokAnswer:
         """One token request, sent at most once; raise UpstreamError when no answer came."""
-        client = self._client()
+        lane = min(self._lanes_in_loop(), key=_queued)
+        lane.queued += 1
         try:
-            async with asyncio.timeout(self._deadline), self._slots:
-                return await self._post(client, encode_form(form))
+            async with asyncio.timeout(self._deadline), lane.slots:
+                return await self._post(lane.client, encode_form(form))
         except TimeoutError:
             raise self._timeout() from None
         except httpx.HTTPError as exc:
             raise self._upstream_error(exc) from None
+        finally:
+            lane.queued -= 1
 
     async def _post(self, client: httpx.AsyncClient, body: bytes) -> TikTokAnswer:
         async with client.stream("POST", self._token_url, content=body) as response:
@@ -192,8 +218,12 @@ class TikTokTokenClient:
         )
 
 
-async def _close_at_shutdown(client: httpx.AsyncClient) -> None:
+def _queued(lane: _Lane) -> int:
+    return lane.queued
+
+
+async def _close_at_shutdown(clients: list[httpx.AsyncClient]) -> None:
     try:
         await asyncio.Event().wait()
     finally:
-        await client.aclose()
+        await asyncio.gather(*(client.aclose() for client in clients))
