@@ -139,10 +139,15 @@ def test_the_pool_is_closed_when_the_workers_event_loop_shuts_down():
     runner cancels what is left, and the client closes its connections then, unprompted."""
     with RawUpstream("script", [OK]) as upstream:
         client = TikTokTokenClient(upstream.url, timeout=3)
-        with asyncio.Runner() as runner:
-            answer = runner.run(client.exchange(FORM))
-            assert answer.status == 200
-            assert upstream.closed_by_peer == 0  # kept alive for the next request
+        try:
+            with asyncio.Runner() as runner:
+                answer = runner.run(client.exchange(FORM))
+                assert answer.status == 200
+                assert upstream.closed_by_peer == 0  # kept alive for the next request
+        finally:
+            # The runner leaves the main thread without an event loop; a fresh policy gives
+            # later tests (Pulumi's mock runtime) one on demand again, as in a new process.
+            asyncio.set_event_loop_policy(None)
         deadline = time.monotonic() + 5
         while upstream.closed_by_peer == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
