@@ -99,6 +99,25 @@ def test_a_stale_keep_alive_connection_is_not_used_for_the_next_request():
         assert (loop.attempts, upstream.connections, upstream.requests_seen) == (2, 2, 2)
 
 
+def test_connections_open_as_needed_up_to_the_limit_and_are_reused():
+    # 12 callers at once, 8 connections allowed, TikTok taking 0.3 s: 8 requests go out on 8
+    # connections (two lanes of 4), the other 4 wait and then reuse them.
+    with RawUpstream("script", [OK] * 12, delay=0.3) as upstream:
+        client = TikTokTokenClient(upstream.url, timeout=5, max_connections=8)
+
+        async def burst() -> list[int]:
+            answers = await asyncio.gather(*(client.exchange(FORM) for _ in range(12)))
+            await client.aclose()
+            return [answer.status for answer in answers]
+
+        loop = asyncio.new_event_loop()
+        try:
+            assert loop.run_until_complete(burst()) == [200] * 12
+        finally:
+            loop.close()
+    assert (upstream.connections, upstream.requests_seen) == (8, 12)
+
+
 class ImportRecorder(importlib.abc.MetaPathFinder):
     """Sees every import the module cache cannot answer."""
 

@@ -29,9 +29,12 @@ class RawUpstream:
         answers: list[bytes] | None = None,
         *,
         tls: ssl.SSLContext | None = None,
+        delay: float = 0.0,
     ) -> None:
-        """`tls`: a server context to speak HTTPS (the handshake happens per connection)."""
+        """`tls`: a server context to speak HTTPS (the handshake happens per connection).
+        `delay`: seconds to wait before each scripted answer, as TikTok takes time to decide."""
         self.mode = mode
+        self.delay = delay
         self.tls = tls
         self.answers = list(answers or [])
         self.requests_seen = 0
@@ -130,6 +133,7 @@ class RawUpstream:
             if not self.answers:
                 return
             answer = self.answers.pop(0)
+            time.sleep(self.delay)
             if answer.endswith(b"<close>"):
                 conn.sendall(answer.removesuffix(b"<close>"))
                 return

@@ -73,7 +73,7 @@ class _Lane:
 
 
 class TikTokTokenClient:
-    """Posts TikTok's token form over httpx; one set of clients per worker process.
+    """Posts TikTok's token form over httpx; one set of clients (lanes) per worker process.
 
     `token_url`: TikTok's token endpoint. `timeout`: seconds for the whole exchange, retry
     included. `max_connections`: connections to TikTok, and so requests in flight at once; more
@@ -85,9 +85,8 @@ class TikTokTokenClient:
     behind a semaphore of the same size, and a request takes the least busy lane: httpcore's
     pool walks all its connections, several times over, at every request start and end
     (encode/httpx#3215), so one pool of 32 costs far more CPU and p99 than eight of 4
-    (README, "Performance"). The clients are made on the first exchange, inside the worker's
-    running event loop, so after gunicorn forked the worker; see `_lanes_in_loop()` for when
-    they are closed.
+    (README, "Performance"). Lanes open as they are needed, inside the worker's running event
+    loop, so after gunicorn forked the worker; see `_open_lane()` for when they are closed.
     """
 
     def __init__(
@@ -105,68 +104,72 @@ class TikTokTokenClient:
         self._ca_file = ca_file
         self._proxy = proxy
         self._lanes: list[_Lane] = []
+        self._tls: ssl.SSLContext | None = None
         self._closer: asyncio.Task[None] | None = None
 
-    def _make_lanes(self) -> list[_Lane]:
-        tls = (
-            ssl.create_default_context(cafile=self._ca_file)
-            if self._ca_file
-            else httpx.create_ssl_context(trust_env=False)  # certifi's roots, httpx's default
-        )
-        timeout = httpx.Timeout(
-            connect=min(CONNECT_SECONDS, self._deadline),
-            write=min(WRITE_SECONDS, self._deadline),
-            read=self._deadline,
-            pool=self._deadline,
-        )
-        lanes = []
-        left = self._max_connections
-        while left > 0:
-            size = min(LANE_CONNECTIONS, left)
-            left -= size
-            transport = httpx.AsyncHTTPTransport(
-                verify=tls,
-                http1=True,
-                http2=False,
-                limits=httpx.Limits(
-                    max_connections=size,
-                    max_keepalive_connections=size,
-                    keepalive_expiry=KEEPALIVE_SECONDS,
-                ),
-                proxy=self._proxy,
-                trust_env=False,
-                retries=1,
+    def _open_lane(self) -> _Lane:
+        """A new lane (httpx client) of up to LANE_CONNECTIONS; the first also makes the TLS
+        context, which loads the CA bundle (about 16 ms), and arranges closing at shutdown."""
+        if self._tls is None:
+            self._tls = (
+                ssl.create_default_context(cafile=self._ca_file)
+                if self._ca_file
+                else httpx.create_ssl_context(trust_env=False)  # certifi's roots, httpx's default
             )
-            client = httpx.AsyncClient(
-                transport=transport,
-                timeout=timeout,
-                follow_redirects=False,
-                trust_env=False,
-                headers=UPSTREAM_HEADERS,
-            )
-            lanes.append(_Lane(client, size))
-        return lanes
-
-    def _lanes_in_loop(self) -> list[_Lane]:
-        if not self._lanes:
-            self._lanes = self._make_lanes()
             # functions-framework's ASGI app offers no lifespan hook, and the worker's event loop
             # is run by asyncio.Runner (uvicorn-worker), which at shutdown cancels every task
             # still pending and waits for it: this one then closes the connections.
-            closing = _close_at_shutdown([lane.client for lane in self._lanes])
-            self._closer = asyncio.get_running_loop().create_task(closing)
-        return self._lanes
+            self._closer = asyncio.get_running_loop().create_task(_close_at_shutdown(self._lanes))
+        size = min(LANE_CONNECTIONS, self._max_connections - LANE_CONNECTIONS * len(self._lanes))
+        transport = httpx.AsyncHTTPTransport(
+            verify=self._tls,
+            http1=True,
+            http2=False,
+            limits=httpx.Limits(
+                max_connections=size,
+                max_keepalive_connections=size,
+                keepalive_expiry=KEEPALIVE_SECONDS,
+            ),
+            proxy=self._proxy,
+            trust_env=False,
+            retries=1,
+        )
+        client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(
+                connect=min(CONNECT_SECONDS, self._deadline),
+                write=min(WRITE_SECONDS, self._deadline),
+                read=self._deadline,
+                pool=self._deadline,
+            ),
+            follow_redirects=False,
+            trust_env=False,
+            headers=UPSTREAM_HEADERS,
+        )
+        lane = _Lane(client, size)
+        self._lanes.append(lane)
+        return lane
+
+    def _lane(self) -> _Lane:
+        """The least busy lane; a new one while every lane is full and connections remain."""
+        lane = min(self._lanes, key=_queued, default=None)
+        if lane is None or (
+            lane.queued >= LANE_CONNECTIONS
+            and LANE_CONNECTIONS * len(self._lanes) < self._max_connections
+        ):
+            lane = self._open_lane()
+        return lane
 
     async def aclose(self) -> None:
         """Close the connections now (tests and tools; a served proxy closes them at shutdown)."""
         if self._closer is not None:
             self._closer.cancel()
             await asyncio.gather(self._closer, return_exceptions=True)
-        self._lanes, self._closer = [], None
+        self._lanes, self._closer, self._tls = [], None, None
 
     async def exchange(self, form: dict[str, str]) -> TikTokAnswer:
         """One token request, sent at most once; raise UpstreamError when no answer came."""
-        lane = min(self._lanes_in_loop(), key=_queued)
+        lane = self._lane()
         lane.queued += 1
         try:
             async with asyncio.timeout(self._deadline), lane.slots:
@@ -222,8 +225,8 @@ def _queued(lane: _Lane) -> int:
     return lane.queued
 
 
-async def _close_at_shutdown(clients: list[httpx.AsyncClient]) -> None:
+async def _close_at_shutdown(lanes: list[_Lane]) -> None:
     try:
         await asyncio.Event().wait()
     finally:
-        await asyncio.gather(*(client.aclose() for client in clients))
+        await asyncio.gather(*(lane.client.aclose() for lane in lanes))
