@@ -20,7 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bench.servers import (
@@ -82,7 +82,7 @@ def wrk(url: str, callers: int, seconds: float) -> dict[str, Any]:
         "rps": raw["requests"] / (raw["duration_us"] / 1e6),
         "p50_ms": raw["p50_us"] / 1000,
         "p99_ms": raw["p99_us"] / 1000,
-        "failures": raw["non2xx"] + raw["socket_errors"],
+        "failures": {kind: raw[kind] for kind in ("non2xx", "connect", "read", "write", "timeout")},
     }
 
 
@@ -116,13 +116,22 @@ def measure(
                 key: statistics.median(r[key] for r in results)
                 for key in ("rps", "p50_ms", "p99_ms")
             }
-            | {"failures": sum(r["failures"] for r in results)}
+            | {"failures": _add_failures(r["failures"] for r in results)}
             for callers, results in by_callers.items()
         }
         if name in pids:
             summary[name]["cpu_s_per_1000"] = 1000 * cpu[name] / max(exchanges[name], 1)
             summary[name]["rss_mib"] = rss_kib(pids[name]()) / 1024
     return summary
+
+
+def _add_failures(runs: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for failures in runs:
+        for kind, count in failures.items():
+            if count:
+                total[kind] = total.get(kind, 0) + count
+    return total
 
 
 def cold_starts(upstream: Upstream, count: int) -> dict[str, list[float]]:
@@ -244,10 +253,10 @@ def render(report: dict[str, Any]) -> str:
                 cells = "".join(f"{fmt.format(s[n][callers][field]):>10}" for n in SERVERS)
                 ratio = s["ours"][callers][field] / s["express"][callers][field]
                 out.append(f"  {callers:>2} callers, {label:20}{cells}{ratio:>10.2f}x")
-        failures = "".join(
-            f"{sum(s[n][c]['failures'] for c in s[n] if c.isdigit()):>10}" for n in SERVERS
-        )
-        out.append(f"  {'failed exchanges':32}{failures}")
+        failed = [_add_failures(s[n][c]["failures"] for c in map(str, CALLERS)) for n in SERVERS]
+        cells = "".join(f"{sum(f.values()):>10}" for f in failed)
+        kinds = "; ".join(f"{n}: {f}" for n, f in zip(SERVERS, failed, strict=True) if f)
+        out.append(f"  {'failed exchanges':32}{cells}  {kinds}")
         if "cpu_s_per_1000" in s["ours"]:
             cpu = f"{s['express']['cpu_s_per_1000']:>10.3f}{s['ours']['cpu_s_per_1000']:>10.3f}"
             ratio = s["ours"]["cpu_s_per_1000"] / s["express"]["cpu_s_per_1000"]

@@ -93,6 +93,12 @@ class ProxyProcess:
         return self._process.pid
 
     @property
+    def spawned(self) -> subprocess.Popen[bytes]:
+        """The running process (to signal it or wait for it)."""
+        assert self._process is not None
+        return self._process
+
+    @property
     def pids(self) -> list[int]:
         """The gunicorn master and the workers it forked."""
         children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()

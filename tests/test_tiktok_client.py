@@ -1,6 +1,7 @@
 """The TikTok client (httpx) against real sockets on 127.0.0.1: the retry rule counted at the
 event loop and at the upstream (a connection that could not be made is tried once more; a request
-that may have reached TikTok never is), httpcore's sniffio lookup, and closing at shutdown."""
+that may have reached TikTok never is), connections growing to the limit, and httpcore's sniffio
+lookup."""
 
 from __future__ import annotations
 
@@ -151,23 +152,3 @@ def test_httpcore_finds_sniffio_once_not_on_every_request():
         finally:
             loop.close()
     assert "sniffio" not in recorder.asked
-
-
-def test_the_pool_is_closed_when_the_workers_event_loop_shuts_down():
-    """The worker's loop runs under asyncio.Runner (uvicorn-worker); when the server stops, the
-    runner cancels what is left, and the client closes its connections then, unprompted."""
-    with RawUpstream("script", [OK]) as upstream:
-        client = TikTokTokenClient(upstream.url, timeout=3)
-        try:
-            with asyncio.Runner() as runner:
-                answer = runner.run(client.exchange(FORM))
-                assert answer.status == 200
-                assert upstream.closed_by_peer == 0  # kept alive for the next request
-        finally:
-            # The runner leaves the main thread without an event loop; a fresh policy gives
-            # later tests (Pulumi's mock runtime) one on demand again, as in a new process.
-            asyncio.set_event_loop_policy(None)
-        deadline = time.monotonic() + 5
-        while upstream.closed_by_peer == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert upstream.closed_by_peer == 1

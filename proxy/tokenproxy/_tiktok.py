@@ -86,7 +86,14 @@ class TikTokTokenClient:
     pool walks all its connections, several times over, at every request start and end
     (encode/httpx#3215), so one pool of 32 costs far more CPU and p99 than eight of 4
     (README, "Performance"). Lanes open as they are needed, inside the worker's running event
-    loop, so after gunicorn forked the worker; see `_open_lane()` for when they are closed.
+    loop, so after gunicorn forked the worker.
+
+    Nothing closes them at shutdown, because nothing can: functions-framework's ASGI app has no
+    lifespan hook for function code, and on SIGTERM uvicorn finishes the requests in flight,
+    then re-raises the signal with its default action, ending the worker before any pending
+    task or `atexit` handler runs (uvicorn `Server.capture_signals`). The connections are idle
+    by then, and the kernel closes them as the worker exits: for HTTP/1.1 (and TLS as httpcore
+    uses it, without close_notify) that is what `aclose()` would send.
     """
 
     def __init__(
@@ -105,21 +112,16 @@ class TikTokTokenClient:
         self._proxy = proxy
         self._lanes: list[_Lane] = []
         self._tls: ssl.SSLContext | None = None
-        self._closer: asyncio.Task[None] | None = None
 
     def _open_lane(self) -> _Lane:
         """A new lane (httpx client) of up to LANE_CONNECTIONS; the first also makes the TLS
-        context, which loads the CA bundle (about 16 ms), and arranges closing at shutdown."""
+        context, which loads the CA bundle (about 16 ms)."""
         if self._tls is None:
             self._tls = (
                 ssl.create_default_context(cafile=self._ca_file)
                 if self._ca_file
                 else httpx.create_ssl_context(trust_env=False)  # certifi's roots, httpx's default
             )
-            # functions-framework's ASGI app offers no lifespan hook, and the worker's event loop
-            # is run by asyncio.Runner (uvicorn-worker), which at shutdown cancels every task
-            # still pending and waits for it: this one then closes the connections.
-            self._closer = asyncio.get_running_loop().create_task(_close_at_shutdown(self._lanes))
         size = min(LANE_CONNECTIONS, self._max_connections - LANE_CONNECTIONS * len(self._lanes))
         transport = httpx.AsyncHTTPTransport(
             verify=self._tls,
@@ -161,11 +163,9 @@ class TikTokTokenClient:
         return lane
 
     async def aclose(self) -> None:
-        """Close the connections now (tests and tools; a served proxy closes them at shutdown)."""
-        if self._closer is not None:
-            self._closer.cancel()
-            await asyncio.gather(self._closer, return_exceptions=True)
-        self._lanes, self._closer, self._tls = [], None, None
+        """Close every connection (tests and tools; see the class docstring for served proxies)."""
+        lanes, self._lanes, self._tls = self._lanes, [], None
+        await asyncio.gather(*(lane.client.aclose() for lane in lanes))
 
     async def exchange(self, form: dict[str, str]) -> TikTokAnswer:
         """One token request, sent at most once; raise UpstreamError when no answer came."""
@@ -223,10 +223,3 @@ class TikTokTokenClient:
 
 def _queued(lane: _Lane) -> int:
     return lane.queued
-
-
-async def _close_at_shutdown(lanes: list[_Lane]) -> None:
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await asyncio.gather(*(lane.client.aclose() for lane in lanes))
