@@ -134,7 +134,9 @@ def _add_failures(runs: Iterable[dict[str, int]]) -> dict[str, int]:
     return total
 
 
-def cold_starts(upstream: Upstream, count: int) -> dict[str, list[float]]:
+def cold_starts(
+    upstream: Upstream, count: int, overrides: dict[str, str]
+) -> dict[str, list[float]]:
     """Spawn to first successful exchange, in ms, alternating the three kinds of server."""
     times: dict[str, list[float]] = {"floor": [], "express": [], "ours": []}
     for _ in range(count):
@@ -145,7 +147,7 @@ def cold_starts(upstream: Upstream, count: int) -> dict[str, list[float]]:
             elif name == "express":
                 server = express(upstream)
             else:
-                server = OurProxy(upstream)
+                server = OurProxy(upstream, **overrides)
             t0 = time.perf_counter()
             server.spawn()
             try:
@@ -155,9 +157,11 @@ def cold_starts(upstream: Upstream, count: int) -> dict[str, list[float]]:
     return times
 
 
-def phase(upstream: Upstream, rounds: int, seconds: float) -> dict[str, Any]:
+def phase(
+    upstream: Upstream, rounds: int, seconds: float, overrides: dict[str, str]
+) -> dict[str, Any]:
     comparator = express(upstream).start()
-    ours = OurProxy(upstream).start()
+    ours = OurProxy(upstream, **overrides).start()
     try:
         return measure(
             {"direct": upstream.token_url, "express": comparator.token_url, "ours": ours.token_url},
@@ -175,7 +179,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each wrk run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cold-starts", type=int, default=7)
+    parser.add_argument(
+        "--proxy-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="run our proxy with this variable changed from the deployed environment "
+        "(e.g. WORKERS=2 or UPSTREAM_MAX_CONNECTIONS=4), to measure an alternative",
+    )
     args = parser.parse_args(argv)
+    overrides = dict(item.split("=", 1) for item in args.proxy_env)
     for tool in ("wrk", "taskset", "node"):
         if shutil.which(tool) is None:
             print(f"{tool} is required (make bench installs wrk)", file=sys.stderr)
@@ -184,15 +197,16 @@ def main(argv: list[str] | None = None) -> int:
     fast, slow = Upstream().start(), Upstream(TIKTOK_DELAY_MS).start()
     try:
         print("upstream that answers at once", flush=True)
-        at_once = phase(fast, args.rounds, args.seconds)
+        at_once = phase(fast, args.rounds, args.seconds, overrides)
         print(f"upstream that answers after {TIKTOK_DELAY_MS} ms", flush=True)
-        tiktok_like = phase(slow, args.rounds, args.seconds)
+        tiktok_like = phase(slow, args.rounds, args.seconds, overrides)
         print("cold starts", flush=True)
-        cold = cold_starts(fast, args.cold_starts)
+        cold = cold_starts(fast, args.cold_starts, overrides)
     finally:
         fast.stop()
         slow.stop()
     report = build_report(at_once, tiktok_like, cold, load, os.getloadavg())
+    report["proxy_env_overrides"] = overrides
     print(render(report))
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nfigures written to {RESULTS}")
