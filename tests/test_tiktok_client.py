@@ -6,6 +6,7 @@ lookup."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import importlib.abc
 import sys
 import time
@@ -117,6 +118,41 @@ def test_connections_open_as_needed_up_to_the_limit_and_are_reused():
         finally:
             loop.close()
     assert (upstream.connections, upstream.requests_seen) == (8, 12)
+
+
+def one_exchange(upstream: RawUpstream):
+    client = TikTokTokenClient(upstream.url, timeout=3)
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(client.exchange(FORM))
+    finally:
+        loop.run_until_complete(client.aclose())
+        loop.close()
+
+
+def gzip_answer(body: bytes) -> bytes:
+    packed = gzip.compress(body)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+    return head + b"Content-Length: %d\r\n\r\n" % len(packed) + packed
+
+
+def test_a_gzip_answer_is_asked_for_and_decoded():
+    with RawUpstream("script", [gzip_answer(TOKEN)]) as upstream:
+        answer = one_exchange(upstream)
+        (head,) = upstream.heads
+    assert (answer.status, answer.body) == (200, TOKEN)
+    assert b"\r\naccept-encoding: gzip, deflate" in head.lower()
+
+
+def test_an_answer_too_large_once_decoded_is_refused_as_such():
+    # 1 MiB of JSON-looking bytes in about 1 KiB of gzip: the limit applies to what it decodes to.
+    bomb = b'{"access_token":"' + b"0" * (1 << 20) + b'"}'
+    with (
+        RawUpstream("script", [gzip_answer(bomb)]) as upstream,
+        pytest.raises(UpstreamBadResponse) as caught,
+    ):
+        one_exchange(upstream)
+    assert "more than 65536 bytes" in str(caught.value)
 
 
 class ImportRecorder(importlib.abc.MetaPathFinder):
