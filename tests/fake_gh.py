@@ -39,6 +39,13 @@ class FakeGitHub:
         self.runner_temp = root / "runner_temp"
         self.runner_temp.mkdir()
 
+    def add_command(self, name: str, output: str, exit_code: int) -> None:
+        """Put a stand-in `name` on PATH (e.g. the Pulumi CLI) that prints `output` and exits."""
+        (self.root / f"{name}.out").write_text(output)
+        command = self.bin / name
+        command.write_text(f'#!/bin/sh\ncat "{self.root / f"{name}.out"}"\nexit {exit_code}\n')
+        command.chmod(0o755)
+
     @property
     def state(self) -> dict[str, Any]:
         return dict(json.loads(self.state_file.read_text()))
@@ -123,7 +130,7 @@ def main(args: list[str]) -> int:
         body = Path(str(_option(args, "--body-file"))).read_text()
         state["issues"].append(
             {
-                "number": 1 + len(state["issues"]),
+                "number": 1 + max((i["number"] for i in state["issues"]), default=0),
                 "state": "open",
                 "title": _option(args, "--title"),
                 "comments": [body],

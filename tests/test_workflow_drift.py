@@ -88,8 +88,8 @@ def test_drift_opens_one_issue_for_the_stack(job, tmp_path):
 def test_drift_again_comments_on_the_open_issue(job, tmp_path):
     issues = [_issue(3, TITLE), _issue(4, "Drift: stack dev differs from main")]
     github, _ = _run(job, tmp_path, "failure", "~ changed", issues=issues)
+    assert len(github.state["issues"]) == 2  # no second issue for the same stack
     by_number = {i["number"]: i for i in github.state["issues"]}
-    assert len(by_number) == 2
     assert "~ changed" in by_number[3]["comments"][-1]
     assert by_number[4]["comments"] == ["first"]
 
@@ -107,3 +107,20 @@ def test_a_check_that_could_not_run_is_reported_too(job, tmp_path):
     github, _ = _run(job, tmp_path, "skipped")
     (issue,) = github.state["issues"]
     assert "could not run" in issue["comments"][0]
+
+
+@pytest.mark.parametrize("job", DRIFT_JOBS, ids=str)
+def test_the_drift_shown_by_the_preview_reaches_the_issue(job, tmp_path):
+    github = FakeGitHub(tmp_path)
+    diff = "~ gcp:cloudfunctionsv2/function:Function token-proxy update [diff: ~serviceConfig]"
+    github.add_command(
+        "pulumi", f"{diff}\nerror: no changes were expected but changes were proposed\n", 255
+    )
+    check = github.run(drift_check(job).run, STACK="prod")
+    assert check.returncode != 0
+    report = github.run(
+        issue_step(job).run, STACK="prod", OUTCOME="failure", RUN_URL="https://example.invalid/r/9"
+    )
+    assert report.returncode != 0
+    (issue,) = github.state["issues"]
+    assert diff in issue["comments"][0]

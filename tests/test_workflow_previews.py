@@ -92,18 +92,18 @@ def test_a_failed_preview_posts_its_reason_on_the_pull_request(job, tmp_path):
 
 @pytest.mark.parametrize("job", PREVIEW_JOBS, ids=str)
 def test_a_new_result_replaces_the_old_comment_of_that_stack(job, tmp_path):
-    old = [
-        {
-            "id": 7,
-            "user": {"login": "github-actions[bot]"},
-            "body": "<!-- pulumi-preview:prod -->\nok",
-        },
+    old = [  # someone else's comment that starts with the marker comes first
+        {"id": 9, "user": {"login": "mallory"}, "body": "<!-- pulumi-preview:prod -->\nfake"},
         {
             "id": 8,
             "user": {"login": "github-actions[bot]"},
             "body": "<!-- pulumi-preview:dev -->\nok",
         },
-        {"id": 9, "user": {"login": "mallory"}, "body": "<!-- pulumi-preview:prod -->\nfake"},
+        {
+            "id": 7,
+            "user": {"login": "github-actions[bot]"},
+            "body": "<!-- pulumi-preview:prod -->\nok",
+        },
     ]
     github = _run_report(job, tmp_path, "failure", "boom: policy violation", comments=old)
     bodies = {c["id"]: c["body"] for c in github.state["comments"]}
@@ -124,3 +124,24 @@ def test_a_preview_that_never_ran_still_replaces_a_green_comment(job, tmp_path):
     github = _run_report(job, tmp_path, "skipped", None, comments=old)
     (comment,) = github.state["comments"]
     assert "did not run" in comment["body"]
+
+
+@pytest.mark.parametrize("job", PREVIEW_JOBS, ids=str)
+def test_the_reason_travels_from_the_failing_preview_to_the_comment(job, tmp_path):
+    github = FakeGitHub(tmp_path)
+    reason = "error: mandatory policy violation: source-bucket-not-public"
+    github.add_command("pulumi", f"Previewing update (prod)\n{reason}\n", exit_code=255)
+    preview = github.run(preview_step(job).run, STACK="prod")
+    assert preview.returncode != 0  # the step fails, whatever `tee` returns
+    assert reason in preview.stdout  # and the log shows it
+    report = github.run(
+        report_step(job).run,
+        STACK="prod",
+        PR_NUMBER="42",
+        BASE_SHA="b" * 40,
+        OUTCOME="failure",
+        RUN_URL="https://github.com/acme/tiktok-login/actions/runs/7",
+    )
+    assert report.returncode == 0, report.stderr
+    (comment,) = github.state["comments"]
+    assert reason in comment["body"]
