@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
 PORT   ?= 3333
+GRANT  ?=
 STAMP  := $(VENV)/.installed
 NODE_STAMP := devtools/node_modules/.installed
 
@@ -53,7 +54,7 @@ plan: $(STAMP)
 	$(BIN)/python -m devtools.plan --stack $(STACK)
 
 dev: $(STAMP)
-	$(BIN)/python -m devtools.rehearse --port $(PORT)
+	$(BIN)/python -m devtools.rehearse --port $(PORT) --grant "$(GRANT)"
 
 # Serves the proxy as Cloud Functions does; TIKTOK_TOKEN_URL and friends come from the environment.
 proxy: $(STAMP)

@@ -1,9 +1,10 @@
 function fetchUserProfile(accessToken, context, callback) {
   // Auth0 custom social connection script for TikTok (Node 22: global fetch, no require).
-  // infra/profile_script.py renders the three constants below from stack config; as committed,
+  // tiktok_auth0/profile_script.py renders the three constants below from stack config: the
+  // configured scopes with the user-info fields each unlocks, and the user id field. As committed,
   // this file is a working script with the defaults (scope user.info.basic, user id union_id).
   const USER_INFO_URL = "https://open.tiktokapis.com/v2/user/info/"; // rendered: user_info_url
-  const FIELDS = "open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name"; // rendered: fields
+  const SCOPE_FIELDS = {"user.info.basic": "open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name"}; // rendered: scope_fields
   const USER_ID_FIELD = "union_id"; // rendered: user_id_field
   const TIMEOUT_MS = 10000;
 
@@ -11,7 +12,25 @@ function fetchUserProfile(accessToken, context, callback) {
     callback(new Error("TikTok user info: " + message));
   }
 
-  const url = USER_INFO_URL + "?fields=" + encodeURIComponent(FIELDS);
+  // TikTok lets a user grant only some of the scopes asked for, and its token answer (which Auth0
+  // passes as `context`) lists the granted ones in `scope`. Ask only for the fields of scopes that
+  // are both configured and granted: a single field beyond them fails the whole call (HTTP 401
+  // scope_not_authorized). Without `scope`, assume the configured scopes were granted.
+  const granted = grantedScopes(context && context.scope);
+  const fields = [];
+  Object.keys(SCOPE_FIELDS).forEach(function (scope) {
+    if (granted === null || granted.indexOf(scope) !== -1) {
+      fields.push.apply(fields, SCOPE_FIELDS[scope].split(","));
+    }
+  });
+  if (fields.indexOf(USER_ID_FIELD) === -1) {
+    return fail(
+      "the user granted " + granted.join(",") + ", which lacks user.info.basic (it carries " +
+        USER_ID_FIELD + ")"
+    );
+  }
+
+  const url = USER_INFO_URL + "?fields=" + encodeURIComponent(fields.join(","));
   fetch(url, {
     headers: { Authorization: "Bearer " + accessToken, Accept: "application/json" },
     signal: AbortSignal.timeout(TIMEOUT_MS),
@@ -50,6 +69,14 @@ function fetchUserProfile(accessToken, context, callback) {
       const reason = err && err.name === "TimeoutError" ? "timed out" : "request failed";
       fail(reason + " (" + (err && err.message) + ")");
     });
+
+  // TikTok writes granted scopes comma-separated; OAuth writes them space-separated. Scopes this
+  // script does not know are kept here and simply match no configured scope.
+  function grantedScopes(value) {
+    if (Array.isArray(value)) value = value.join(",");
+    if (typeof value !== "string" || value.trim() === "") return null;
+    return value.split(/[\s,]+/).filter(Boolean);
+  }
 
   function toAuth0Profile(user, userId) {
     const profile = { user_id: userId };

@@ -19,6 +19,7 @@ from typing import IO, Any
 __all__ = ["PROXY_ENV_KEYS", "ProxyProcess", "free_port", "wait_for_listen"]
 
 REPO = Path(__file__).resolve().parent.parent
+MAIN = REPO / "proxy" / "main.py"
 PROXY_ENV_KEYS = (
     "WORKERS",
     "TIKTOK_TOKEN_URL",
@@ -53,10 +54,16 @@ def wait_for_listen(
 
 
 class ProxyProcess:
-    """The proxy in its own process on 127.0.0.1; its stdout (the log lines) goes to a file."""
+    """The proxy in its own process on 127.0.0.1; its stdout (the log lines) goes to a file.
 
-    def __init__(self, env: dict[str, str], *, port: int | None = None) -> None:
+    `source` is the entry point functions-framework loads (proxy/main.py, as deployed).
+    """
+
+    def __init__(
+        self, env: dict[str, str], *, port: int | None = None, source: Path = MAIN
+    ) -> None:
         self.env = env
+        self.source = source
         self.port = port or free_port()
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -92,7 +99,7 @@ class ProxyProcess:
                 "-m",
                 "functions_framework",
                 "--target=token",
-                f"--source={REPO / 'proxy' / 'main.py'}",
+                f"--source={self.source}",
                 "--host=127.0.0.1",
                 f"--port={self.port}",
             ],

@@ -4,6 +4,9 @@ Starts the TikTok emulator and the real proxy (through functions-framework, as C
 runs it), then: the authorize redirect -> the code -> the token exchange through the proxy, posted
 as Auth0 posts it -> the rendered profile script, run in Node against the emulator's user info,
 giving the Auth0 profile a TikTok user would get. Secrets, codes and tokens are shown masked.
+
+`--grant` rehearses a user who ticks only some of the scopes asked for (TikTok allows it):
+`make dev GRANT=user.info.basic`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from devtools.profile_runner import run_profile_script
 from devtools.proxy_process import ProxyProcess, free_port
 from devtools.tiktok_emulator import EmulatedApp, TikTokEmulator
 from tiktok_auth0.profile_script import render_profile_script
+from tiktok_auth0.tiktok import LOGIN_SCOPES
 
 __all__ = ["main", "rehearse"]
 
@@ -35,14 +39,37 @@ def step(number: int, text: str) -> None:
     print(f"\n[{number}] {text}")
 
 
+def parse_grant(value: str, scopes: tuple[str, ...] = SCOPES) -> tuple[str, ...] | None:
+    """The scopes the rehearsed user ticks, from "a,b" (empty: all asked for).
+
+    Raises ValueError naming GRANT when a scope is unknown to TikTok or not asked for.
+    """
+    grant = tuple(s.strip() for s in value.split(",") if s.strip())
+    if not grant:
+        return None
+    if unknown := [s for s in grant if s not in LOGIN_SCOPES]:
+        raise ValueError(f"GRANT: {', '.join(unknown)} is not a TikTok Login Kit scope")
+    if not_asked := [s for s in grant if s not in scopes]:
+        raise ValueError(
+            f"GRANT: {', '.join(not_asked)} is not asked for; the rehearsal asks for "
+            f"{','.join(scopes)}, and a user can only grant some of those"
+        )
+    return grant
+
+
 def rehearse(
-    port: int, scopes: tuple[str, ...] = SCOPES, user_id_field: str = "union_id"
+    port: int,
+    scopes: tuple[str, ...] = SCOPES,
+    user_id_field: str = "union_id",
+    grant: tuple[str, ...] | None = None,
 ) -> dict[str, object]:
+    """Run one login and print each step; `grant` is what the user ticks (None: everything)."""
     app = EmulatedApp(
         client_secret=f"rehearsal-{secrets.token_hex(12)}", redirect_uris=(AUTH0_CALLBACK,)
     )
     proxy_secret = secrets.token_urlsafe(32)
-    with TikTokEmulator(apps=(app,)) as tiktok, httpx.Client(trust_env=False, timeout=15) as http:
+    emulator = TikTokEmulator(apps=(app,), consent=grant)
+    with emulator as tiktok, httpx.Client(trust_env=False, timeout=15) as http:
         step(1, f"TikTok emulator listening on {tiktok.url}")
         env = {
             "TIKTOK_TOKEN_URL": tiktok.token_url,
@@ -68,6 +95,9 @@ def rehearse(
             if authorize.status_code != 302 or "code" not in callback:
                 raise SystemExit(f"authorize failed: {authorize.status_code} {callback}")
             code = callback["code"][0]
+            granted = callback["scopes"][0]
+            consent = "every scope asked for" if grant is None else "only " + ",".join(grant)
+            print(f"    the user ticks {consent}; TikTok grants {granted}")
             print(f"    TikTok redirected to {AUTH0_CALLBACK} with code {mask(code)}")
             print(f"    state round-tripped: {callback['state'][0] == state}")
 
@@ -121,8 +151,17 @@ def rehearse(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=3333, help="the proxy's port (0: any free)")
+    parser.add_argument(
+        "--grant",
+        default="",
+        help=f"comma-separated scopes the user ticks, of {','.join(SCOPES)} (default: all)",
+    )
     args = parser.parse_args(argv)
-    rehearse(args.port or free_port())
+    try:
+        grant = parse_grant(args.grant)
+    except ValueError as exc:
+        parser.error(str(exc))
+    rehearse(args.port or free_port(), grant=grant)
     print("Rehearsal complete: the login works end to end.")
     sys.exit(0)
 

@@ -1,8 +1,11 @@
 """A local stand-in for TikTok's OAuth v2 and user-info endpoints, faithful to the reference.
 
 It answers like TikTok does, quirks included: token errors come back with HTTP 200, scopes are
-comma-separated, authorization codes are single-use and carry `*` and `!` (so callers must
-url-encode them), refresh tokens rotate, and user info uses the `data`/`error` envelope.
+comma-separated, a user may grant only some of the scopes asked for (`consent`), authorization
+codes are single-use and carry `*` and `!` (so callers must url-encode them), access tokens live
+2 hours and refresh tokens 180 days and rotate, and user info uses the `data`/`error` envelope.
+Its scope table is the program's own (`tiktok_auth0.tiktok.SCOPE_FIELDS`), so the two cannot
+disagree about which scopes exist and which fields each unlocks.
 
     with TikTokEmulator() as tiktok:
         tiktok.token_url   # http://127.0.0.1:<port>/v2/oauth/token/
@@ -33,29 +36,27 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from tiktok_auth0.tiktok import SCOPE_FIELDS
+
 __all__ = [
-    "SCOPE_FIELDS",
+    "ACCESS_TOKEN_TTL",
+    "REFRESH_TOKEN_TTL",
     "EmulatedApp",
     "EmulatedUser",
     "RecordedRequest",
     "TikTokEmulator",
 ]
 
-# Kept apart from tiktok_auth0/tiktok.py on purpose: the emulator is an independent model of
-# TikTok, so a mistake in the program's table fails the tests instead of being mirrored by it.
-SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
-    "user.info.basic": (
-        "open_id",
-        "union_id",
-        "avatar_url",
-        "avatar_url_100",
-        "avatar_large_url",
-        "display_name",
-    ),
-    "user.info.profile": ("bio_description", "profile_deep_link", "is_verified", "username"),
-    "user.info.stats": ("follower_count", "following_count", "likes_count", "video_count"),
-}
 ALL_FIELDS = frozenset(f for fields in SCOPE_FIELDS.values() for f in fields)
+# Token lifetimes as TikTok's newest documentation gives them: access token 2 hours, refresh token
+# 180 days ("Manage OAuth Access Tokens", last updated 2026-11-05,
+# https://developers.tiktok.com/docs/zh-Hans/oauth-user-access-token-management, and "Refresh a User
+# Access Token", last updated 2026-11-02,
+# https://developers.tiktok.com/docs/en/oauth-refresh-a-user-access-token). An older, undated page
+# (https://developers.tiktok.com/doc/oauth-user-access-token-management) still says 24 hours and
+# 365 days; clients must read expires_in / refresh_expires_in rather than assume either.
+ACCESS_TOKEN_TTL = 2 * 60 * 60
+REFRESH_TOKEN_TTL = 180 * 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -141,16 +142,21 @@ class TikTokEmulator:
         user: EmulatedUser | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        access_token_ttl: int = 86400,
-        refresh_token_ttl: int = 31536000,
+        access_token_ttl: int = ACCESS_TOKEN_TTL,
+        refresh_token_ttl: int = REFRESH_TOKEN_TTL,
         code_ttl: int = 300,
+        consent: tuple[str, ...] | None = None,
     ) -> None:
+        """`consent`: the scopes the emulated user ticks on the authorize page (None: all asked
+        for); a login that asks for more is granted only the asked scopes among them, as TikTok
+        lets a user grant a subset. Lifetimes are in seconds."""
         self.apps = {app.client_key: app for app in apps}
         self.user = user or EmulatedUser()
         self.host, self.port = host, port
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
         self.code_ttl = code_ttl
+        self.consent = self._default_consent = consent
         self.requests: list[RecordedRequest] = []
         self.handler_errors: list[BaseException] = []
         self._state = _State()
@@ -234,8 +240,9 @@ class TikTokEmulator:
 
     # -- test helpers ----------------------------------------------------------------------
     def reset(self) -> None:
-        """Forget codes, tokens, recorded requests and injected answers."""
+        """Forget codes, tokens, recorded requests and injected answers; restore the consent."""
         with self._lock:
+            self.consent = self._default_consent
             self._state = _State()
             self.requests.clear()
             self.handler_errors.clear()
@@ -264,7 +271,11 @@ class TikTokEmulator:
             raise self.handler_errors[0]
 
     def issue_code(self, client_key: str, redirect_uri: str, scopes: tuple[str, ...]) -> str:
-        """What a user's consent at the authorize page produces, without the redirect."""
+        """What a user's consent at the authorize page produces, without the redirect.
+
+        `scopes` are the granted ones: the token answer's `scope` lists them, and user info
+        serves only their fields.
+        """
         code = f"{secrets.token_urlsafe(24)}*3!{secrets.randbelow(10**4):04d}.va"
         grant = _Grant(client_key, self.user, scopes, redirect_uri, time.time() + self.code_ttl)
         with self._lock:
@@ -313,13 +324,17 @@ class TikTokEmulator:
             return PlainTextResponse("redirect_uri is not registered for this app", 400)
         back: dict[str, str] = {"state": q["state"]} if "state" in q else {}
         scopes = tuple(q.get("scope", "").split(","))
+        consent = self.consent
+        granted = scopes if consent is None else tuple(s for s in scopes if s in consent)
         if q.get("response_type") != "code":
             back.update(error="unsupported_response_type", error_description="use code")
         elif not all(s in SCOPE_FIELDS for s in scopes):
             back.update(error="invalid_scope", error_description="scope is unknown or malformed")
+        elif not granted:
+            back.update(error="access_denied", error_description="the user denied the request")
         else:
-            back["code"] = self.issue_code(app.client_key, redirect_uri, scopes)
-            back["scopes"] = ",".join(scopes)
+            back["code"] = self.issue_code(app.client_key, redirect_uri, granted)
+            back["scopes"] = ",".join(granted)
         return RedirectResponse(f"{redirect_uri}?{urlencode(back)}", status_code=302)
 
     async def _token(self, request: Request) -> Response:

@@ -6,9 +6,17 @@ import functions_framework.aio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tokenproxy import Settings, TokenProxy
+from tokenproxy import ConfigError, Settings, TokenProxy, write_startup_error
 
-_proxy = TokenProxy(Settings.from_env())
+try:
+    _settings = Settings.from_env()
+except ConfigError as exc:
+    # One log line naming each unusable variable, then stop before serving: the revision fails
+    # its start-up check and the deployment reports it, instead of every login failing later.
+    write_startup_error(str(exc))
+    raise SystemExit(3) from None
+
+_proxy = TokenProxy(_settings)
 
 
 @functions_framework.aio.http

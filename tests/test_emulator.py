@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from devtools.tiktok_emulator import SCOPE_FIELDS
 from tests.helpers import APP, REDIRECT_URI, new_code
+from tiktok_auth0.tiktok import LOGIN_SCOPES, SCOPE_FIELDS
 
 
 def authorize(http: httpx.Client, emulator, **overrides: str) -> httpx.Response:
@@ -64,6 +64,41 @@ def test_authorize_rejects_space_separated_or_unknown_scopes(emulator, http, sco
     query = redirect_query(authorize(http, emulator, scope=scope))
     assert query["error"] == "invalid_scope"
     assert "code" not in query
+
+
+@pytest.mark.parametrize("scope", [s for s in LOGIN_SCOPES if s != "user.info.basic"])
+def test_authorize_accepts_every_login_scope_the_program_accepts(emulator, http, scope):
+    query = redirect_query(authorize(http, emulator, scope=f"user.info.basic,{scope}"))
+    assert "error" not in query, query
+    tokens = redeem(http, emulator, query["code"])
+    assert tokens["scope"] == f"user.info.basic,{scope}"
+
+
+def test_a_user_can_grant_a_subset_of_the_scopes(emulator, http):
+    emulator.consent = ("user.info.basic", "video.list")
+    query = redirect_query(authorize(http, emulator, scope="user.info.basic,user.info.profile"))
+    assert query["scopes"] == "user.info.basic"
+    tokens = redeem(http, emulator, query["code"])
+    assert tokens["scope"] == "user.info.basic"
+    token = tokens["access_token"]
+    assert user_info(http, emulator, token, "open_id,display_name").status_code == 200
+    refused = user_info(http, emulator, token, "open_id,username")
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "scope_not_authorized"
+
+
+def test_a_user_who_grants_nothing_is_access_denied(emulator, http):
+    emulator.consent = ()
+    query = redirect_query(authorize(http, emulator))
+    assert query["error"] == "access_denied"
+    assert query["state"] == "st-1"
+    assert "code" not in query
+
+
+def test_token_lifetimes_are_tiktoks_current_ones(emulator, http):
+    tokens = redeem(http, emulator, new_code(emulator))
+    assert tokens["expires_in"] == 2 * 60 * 60  # 2 hours
+    assert tokens["refresh_expires_in"] == 180 * 24 * 60 * 60  # 180 days
 
 
 def test_authorize_never_redirects_to_an_unregistered_uri(emulator, http):

@@ -94,6 +94,7 @@ def test_invalid_client_is_401():
         read_tiktok_answer(200, b'{"error":"invalid_client","log_id":"L2"}')
     assert caught.value.status == 401
     assert "invalid_client" in caught.value.description
+    assert caught.value.headers["WWW-Authenticate"].startswith("Basic realm=")
 
 
 @pytest.mark.parametrize("body", [b"", b"null", b"[1]", b"<html/>", b'{"access_token": "x'])
@@ -113,3 +114,11 @@ def test_success_passes_tiktoks_fields_through():
         "scope": "user.info.basic",
         "expires_in": 86400,
     }
+
+
+@pytest.mark.parametrize("status", [301, 302, 304])
+def test_a_status_neither_2xx_nor_4xx_is_no_answer_even_with_an_error_body(status):
+    with pytest.raises(UpstreamBadResponse) as caught:
+        read_tiktok_answer(status, b'{"error":"invalid_grant","log_id":"L3"}')
+    assert caught.value.status == 502
+    assert caught.value.log_id == "L3"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from devtools.profile_runner import run_profile_script
-from devtools.tiktok_emulator import SCOPE_FIELDS
 from tests.helpers import APP, REDIRECT_URI, new_code
 from tiktok_auth0.profile_script import SCRIPT_PATH, render_profile_script
-from tiktok_auth0.tiktok import USER_INFO_URL
+from tiktok_auth0.tiktok import SCOPE_FIELDS, USER_INFO_URL, user_info_fields
 
 BASIC = ("user.info.basic",)
 PROFILE = ("user.info.basic", "user.info.profile")
@@ -59,6 +59,83 @@ def test_profile_for_each_scope_set(emulator, http, scopes, user_id_field):
     (request,) = [r for r in emulator.requests if r.path == "/v2/user/info/"]
     asked = set(request.query["fields"].split(","))
     assert asked == {f for s in scopes for f in SCOPE_FIELDS[s]}
+
+
+def login(emulator, http, requested, consent) -> dict:
+    """A TikTok login through the emulator's authorize step, the user ticking only `consent`."""
+    emulator.consent = consent
+    authorize = http.get(
+        emulator.authorize_url,
+        params={
+            "client_key": APP.client_key,
+            "scope": ",".join(requested),
+            "redirect_uri": REDIRECT_URI,
+            "response_type": "code",
+        },
+    )
+    (code,) = parse_qs(urlsplit(authorize.headers["location"]).query)["code"]
+    form = {
+        "client_key": APP.client_key,
+        "client_secret": APP.client_secret,
+        "code": code,
+        "grant_type": "authorization_code",
+        "redirect_uri": REDIRECT_URI,
+    }
+    return http.post(emulator.token_url, data=form).json()
+
+
+def asked_fields(emulator) -> set[str]:
+    (request,) = [r for r in emulator.requests if r.path == "/v2/user/info/"]
+    return set(request.query["fields"].split(","))
+
+
+@pytest.mark.parametrize("user_id_field", ["union_id", "open_id"])
+def test_a_user_who_grants_only_basic_of_basic_and_profile_logs_in(emulator, http, user_id_field):
+    tokens = login(emulator, http, PROFILE, consent=BASIC)
+    assert tokens["scope"] == "user.info.basic"
+    answer = run_profile_script(
+        script_for(emulator, PROFILE, user_id_field), tokens["access_token"], tokens
+    )
+    assert "error" not in answer, answer
+    profile = answer["profile"]
+    tiktok_user = emulator.user.profile(APP.client_key)
+    assert profile["user_id"] == tiktok_user[user_id_field]
+    assert profile["name"] == profile["nickname"] == "Ada Emulated"
+    assert profile["picture"] == tiktok_user["avatar_large_url"]
+    assert "username" not in profile
+    assert "bio_description" not in profile
+    assert asked_fields(emulator) == set(SCOPE_FIELDS["user.info.basic"])
+
+
+def test_context_without_scope_asks_for_every_configured_field(emulator, http):
+    tokens = login(emulator, http, PROFILE, consent=None)
+    context = {k: v for k, v in tokens.items() if k != "scope"}
+    answer = run_profile_script(script_for(emulator, PROFILE), tokens["access_token"], context)
+    assert "error" not in answer, answer
+    assert answer["profile"]["nickname"] == "ada.emulated"
+    assert asked_fields(emulator) == set(user_info_fields(PROFILE))
+
+
+@pytest.mark.parametrize("separator", [",", " "])
+def test_granted_scopes_the_script_does_not_know_are_ignored(emulator, http, separator):
+    requested = (*ALL, "video.list")
+    tokens = login(emulator, http, requested, consent=(*PROFILE, "video.list"))
+    assert tokens["scope"] == "user.info.basic,user.info.profile,video.list"
+    granted = [*tokens["scope"].split(","), "artist.certification.read", "user.info.future"]
+    context = {**tokens, "scope": separator.join(granted)}
+    answer = run_profile_script(script_for(emulator, requested), tokens["access_token"], context)
+    assert "error" not in answer, answer
+    assert answer["profile"]["username"] == "ada.emulated"
+    assert "follower_count" not in answer["profile"]
+    assert asked_fields(emulator) == set(user_info_fields(PROFILE))
+
+
+def test_a_grant_without_basic_fails_clearly_before_calling_tiktok(emulator):
+    context = {"scope": "user.info.profile", "open_id": "x"}
+    answer = run_profile_script(script_for(emulator, PROFILE), "act.x", context)
+    assert "lacks user.info.basic" in answer["error"]
+    assert "union_id" in answer["error"]
+    assert [r for r in emulator.requests if r.path == "/v2/user/info/"] == []
 
 
 def test_fields_beyond_the_tokens_scopes_fail_with_tiktoks_code_and_log_id(emulator, http):

@@ -75,7 +75,7 @@ def test_profile_script_is_rendered_from_config(scopes, user_id_field):
     assert set(options["scripts"]) == {"fetchUserProfile"}
     assert script == render_profile_script(tuple(scopes), user_id_field)
     assert f'const USER_ID_FIELD = "{user_id_field}";' in script
-    (fields_line,) = [line for line in script.splitlines() if "const FIELDS" in line]
+    (fields_line,) = [line for line in script.splitlines() if "const SCOPE_FIELDS" in line]
     assert ("username" in fields_line) == ("user.info.profile" in scopes)
     assert ("follower_count" in fields_line) == ("user.info.stats" in scopes)
 

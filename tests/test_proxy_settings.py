@@ -39,18 +39,75 @@ def test_values_from_the_environment():
 
 
 @pytest.mark.parametrize(
-    ("env", "named"),
+    ("env", "problem"),
     [
-        ({"UPSTREAM_TIMEOUT_SECONDS": "soon"}, "UPSTREAM_TIMEOUT_SECONDS"),
-        ({"UPSTREAM_TIMEOUT_SECONDS": "0"}, "UPSTREAM_TIMEOUT_SECONDS"),
-        ({"TIKTOK_TOKEN_URL": "ftp://x"}, "TIKTOK_TOKEN_URL"),
+        ({"UPSTREAM_TIMEOUT_SECONDS": "soon"}, "UPSTREAM_TIMEOUT_SECONDS must be a number"),
+        ({"UPSTREAM_TIMEOUT_SECONDS": "0"}, "UPSTREAM_TIMEOUT_SECONDS must be greater than 0"),
+        ({"UPSTREAM_TIMEOUT_SECONDS": "nan"}, "UPSTREAM_TIMEOUT_SECONDS must be greater than 0"),
+        ({"REQUEST_BODY_TIMEOUT_SECONDS": "inf"}, "REQUEST_BODY_TIMEOUT_SECONDS must be greater"),
+        ({"REQUEST_BODY_TIMEOUT_SECONDS": "-3"}, "REQUEST_BODY_TIMEOUT_SECONDS must be greater"),
+        ({"TIKTOK_TOKEN_URL": "ftp://x"}, "TIKTOK_TOKEN_URL must be an http(s) URL"),
+        ({"TIKTOK_TOKEN_URL": "https://"}, "TIKTOK_TOKEN_URL must name a host"),
+        ({"TIKTOK_TOKEN_URL": "open.tiktokapis.com/v2/"}, "TIKTOK_TOKEN_URL must be an http(s)"),
+        ({"TIKTOK_TOKEN_URL": "https://h:99999/t/"}, "TIKTOK_TOKEN_URL must be a URL with a valid"),
+        ({"TIKTOK_TOKEN_URL": "http://[::1/t/"}, "TIKTOK_TOKEN_URL must be a URL with a valid"),
+        ({"TIKTOK_TOKEN_URL": "https://h/t/#x"}, "TIKTOK_TOKEN_URL must not have a fragment"),
+        ({"TIKTOK_TOKEN_URL": "https://h/a b/"}, "TIKTOK_TOKEN_URL must not contain spaces"),
+        ({"PROXY_SECRET_HEADER": "X Proxy"}, "PROXY_SECRET_HEADER must be an HTTP header name"),
+        ({"PROXY_SECRET_HEADER": "X-Proxy:"}, "PROXY_SECRET_HEADER must be an HTTP header name"),
+        ({"PROXY_SECRET_HEADER": "authorization"}, "PROXY_SECRET_HEADER must not be"),
+        ({"ALLOWED_CLIENT_KEYS": "a,b c"}, "ALLOWED_CLIENT_KEYS must be client keys separated"),
+        ({"PROXY_SECRET": "two words"}, "PROXY_SECRET must be visible ASCII"),
     ],
 )
-def test_unusable_values_name_the_variable(env, named):
-    with pytest.raises(ConfigError, match=named):
+def test_unusable_values_name_the_variable(env, problem):
+    with pytest.raises(ConfigError) as caught:
         Settings.from_env(env)
+    assert problem in str(caught.value)
+
+
+def test_every_problem_is_reported_at_once_without_repeating_secrets():
+    env = {
+        "TIKTOK_TOKEN_URL": "https://user:hunter2-password@h/t/",
+        "PROXY_SECRET": "secret with spaces",
+        "UPSTREAM_TIMEOUT_SECONDS": "0",
+        "PROXY_SECRET_HEADER": "Content-Type",
+    }
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+    message = str(caught.value)
+    assert message.count("\n  - ") == 4
+    assert "TIKTOK_TOKEN_URL must not carry credentials" in message
+    assert "hunter2-password" not in message
+    assert "secret with spaces" not in message
+
+
+@pytest.mark.parametrize(
+    "url", ["https://open.tiktokapis.com/v2/oauth/token/", "http://127.0.0.1:8081/t/?x=1"]
+)
+def test_usable_urls_are_kept(url):
+    assert Settings.from_env({"TIKTOK_TOKEN_URL": url}).token_url == url
 
 
 def test_a_misconfigured_proxy_does_not_start():
-    with pytest.raises(RuntimeError, match="UPSTREAM_TIMEOUT_SECONDS must be greater than 0"):
-        ProxyProcess({"UPSTREAM_TIMEOUT_SECONDS": "-1"}).start()
+    proxy = ProxyProcess({"UPSTREAM_TIMEOUT_SECONDS": "-1"})
+    try:
+        with pytest.raises(RuntimeError, match="UPSTREAM_TIMEOUT_SECONDS must be greater than 0"):
+            proxy.start()
+    finally:
+        proxy.stop()
+
+
+def test_an_unusable_token_url_stops_the_proxy_at_start_up_with_one_log_line():
+    proxy = ProxyProcess({"TIKTOK_TOKEN_URL": "https://", "WORKERS": "2"})
+    try:
+        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
+            proxy.start()
+    finally:
+        proxy.stop()  # should the check ever let it start, leave no server behind
+    output = proxy.output()
+    assert "Traceback" not in output
+    (record,) = proxy.log_records()
+    assert record["severity"] == "CRITICAL"
+    assert record["outcome"] == "config_error"
+    assert "TIKTOK_TOKEN_URL must name a host" in record["message"]

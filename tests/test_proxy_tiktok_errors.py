@@ -45,8 +45,8 @@ def test_redirect_uri_mismatch_is_invalid_grant(proxy, emulator, http):
     assert response.json()["error"] == "invalid_grant"
 
 
-@pytest.mark.parametrize("status", [200, 400, 500])
-def test_error_body_wins_over_any_status(proxy, emulator, http, status):
+@pytest.mark.parametrize("status", [200, 400, 403])
+def test_error_body_wins_over_any_2xx_or_4xx_status(proxy, emulator, http, status):
     error = {"error": "invalid_scope", "error_description": "bad scope", "log_id": "LOG123"}
     emulator.inject("token", status, error)
     form = auth0_token_form(new_code(emulator))

@@ -12,6 +12,8 @@ from devtools.mock_runtime import REPO
 from guardrails import POLICIES
 from tests.program import run
 from tiktok_auth0.outputs import OUTPUT_KEYS
+from tiktok_auth0.tiktok import LOGIN_SCOPES
+from tokenproxy._oauth import BASIC_CHALLENGE
 
 README = (REPO / "README.md").read_text()
 MAKEFILE = (REPO / "Makefile").read_text()
@@ -77,3 +79,13 @@ def test_make_plan_runs_as_written(stack):
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert f"Plan for stack '{stack}'" in result.stdout
+
+
+def test_the_proxy_status_table_quotes_the_basic_challenge():
+    assert f"`WWW-Authenticate: {BASIC_CHALLENGE}`" in README
+
+
+def test_the_scopes_key_lists_every_scope_the_program_accepts():
+    (row,) = [line for line in README.splitlines() if line.startswith("| `scopes` |")]
+    named = re.findall(r"`([a-z]+\.[a-z.]+)`", row)
+    assert list(dict.fromkeys(named)) == list(LOGIN_SCOPES)

@@ -8,10 +8,13 @@ from ._exceptions import (
     TikTokRefused,
     UpstreamBadResponse,
     UpstreamError,
+    UpstreamRateLimited,
+    UpstreamServerError,
     UpstreamTimeout,
     UpstreamUnreachable,
 )
 from ._http import ConnectionPool, HTTPResponse
+from ._logging import write_startup_error
 from ._oauth import TokenRequest, parse_body, parse_token_request, read_tiktok_answer
 from ._tiktok import TikTokTokenClient, encode_form
 
@@ -30,10 +33,13 @@ __all__ = [
     "TokenRequest",
     "UpstreamBadResponse",
     "UpstreamError",
+    "UpstreamRateLimited",
+    "UpstreamServerError",
     "UpstreamTimeout",
     "UpstreamUnreachable",
     "encode_form",
     "parse_body",
     "parse_token_request",
     "read_tiktok_answer",
+    "write_startup_error",
 ]

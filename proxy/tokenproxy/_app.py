@@ -6,6 +6,8 @@ import asyncio
 import hmac
 import json
 import time
+import traceback
+from pathlib import PurePath
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -14,13 +16,17 @@ from starlette.responses import Response
 from ._config import Settings
 from ._exceptions import ProxyError, RequestRejected
 from ._logging import ExchangeRecord, write_record
-from ._oauth import parse_body, parse_token_request, read_tiktok_answer
+from ._oauth import invalid_client, parse_body, parse_token_request, read_tiktok_answer
 from ._tiktok import TikTokTokenClient
 
 __all__ = ["ROUTES", "TokenProxy"]
 
 ROUTES = frozenset({"/", "/proxy/token"})
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+UNEXPECTED = {
+    "error": "server_error",
+    "error_description": "the token proxy failed unexpectedly; retry, and report it if it lasts",
+}
 
 
 class TokenProxy:
@@ -45,6 +51,10 @@ class TokenProxy:
         except ClientDisconnect:
             response = Response(status_code=499)
             record.outcome = "client_disconnected"
+        except Exception as exc:  # a bug or an unforeseen failure: still an RFC 6749 answer
+            response = _json_response(UNEXPECTED, 500)
+            record.outcome, record.error = "internal_error", "server_error"
+            record.exception = _where(exc)
         record.status = response.status_code
         record.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         write_record(record)
@@ -58,7 +68,7 @@ class TokenProxy:
         record.grant_type = token_request.grant_type
         allowed = self.settings.allowed_client_keys
         if allowed and token_request.client_key not in allowed:
-            raise RequestRejected("unknown client_id", error="invalid_client", status=401)
+            raise invalid_client("unknown client_id")
         record.client_key = token_request.client_key
         answer = await self.client.exchange(token_request.to_tiktok_form())
         record.upstream_status = answer.status
@@ -86,11 +96,7 @@ class TokenProxy:
             return
         presented = request.headers.get(self.settings.proxy_secret_header, "")
         if not hmac.compare_digest(presented.encode(), expected.encode()):
-            raise RequestRejected(
-                f"missing or wrong {self.settings.proxy_secret_header} header",
-                error="invalid_client",
-                status=401,
-            )
+            raise invalid_client(f"missing or wrong {self.settings.proxy_secret_header} header")
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.max_body_bytes
@@ -107,6 +113,15 @@ class TokenProxy:
         except TimeoutError:
             raise RequestRejected("the request body did not arrive in time", status=408) from None
         return bytes(body)
+
+
+def _where(exc: BaseException) -> str:
+    """The exception's type and the line that raised it; its message may hold request data."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return type(exc).__name__
+    last = frames[-1]
+    return f"{type(exc).__name__} at {PurePath(last.filename).name}:{last.lineno} in {last.name}"
 
 
 def _too_large(limit: int) -> RequestRejected:

@@ -1,30 +1,57 @@
 """The proxy's settings, read once from the environment at start-up.
 
-Precedence is simple: an environment variable when set and non-empty, else the default. A value
-that cannot be used stops the process at start-up with a message naming the variable, so a broken
-deployment fails its health check instead of failing logins.
+Precedence is simple: an environment variable when set and non-empty, else the default. Every
+value is checked before the first request: one that cannot be used stops the process at start-up
+with a message naming the variable and what it allows (all problems at once), so a broken
+deployment fails its health check instead of failing logins. Messages never repeat a secret.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 __all__ = ["DEFAULT_TOKEN_URL", "ConfigError", "Settings"]
 
 DEFAULT_TOKEN_URL = "https://open.tiktokapis.com/v2/oauth/token/"  # noqa: S105 - a URL
+DEFAULT_SECRET_HEADER = "X-Proxy-Secret"  # noqa: S105 - a header name
+# RFC 9110 section 5.6.2: a header name is a token.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# Headers the proxy reads for other purposes, or that a proxy in front may rewrite.
+_RESERVED_HEADERS = frozenset(
+    {"authorization", "content-type", "content-length", "transfer-encoding", "host", "connection"}
+)
+# Visible ASCII: what a header value can carry unchanged (RFC 9110 section 5.5).
+_VISIBLE = re.compile(r"[\x21-\x7e]+")
 
 
 class ConfigError(ValueError):
-    """An environment variable holds a value the proxy cannot use."""
+    """One or more environment variables hold values the proxy cannot use.
+
+    The message lists each problem on its own line as "<VARIABLE> must ...", with the value
+    when it is not secret and what to set instead.
+    """
 
 
 @dataclass(frozen=True, repr=False)
 class Settings:
+    """What the proxy runs with; build it with `from_env()`, which checks every value.
+
+    `token_url`: TikTok's token endpoint (TIKTOK_TOKEN_URL), an absolute http(s) URL.
+    `proxy_secret`: when set (PROXY_SECRET), every request must carry it in the header named
+    `proxy_secret_header` (PROXY_SECRET_HEADER). `allowed_client_keys`: client keys the proxy
+    forwards (ALLOWED_CLIENT_KEYS; empty: any). `upstream_timeout` and `body_timeout`: seconds
+    to wait for TikTok and for the caller's body (UPSTREAM_TIMEOUT_SECONDS,
+    REQUEST_BODY_TIMEOUT_SECONDS). `max_body_bytes`: the largest request body accepted.
+    """
+
     token_url: str = DEFAULT_TOKEN_URL
     proxy_secret: str | None = None
-    proxy_secret_header: str = "X-Proxy-Secret"  # noqa: S105 - a header name
+    proxy_secret_header: str = DEFAULT_SECRET_HEADER
     allowed_client_keys: frozenset[str] = frozenset()
     upstream_timeout: float = 10.0
     body_timeout: float = 10.0
@@ -37,37 +64,88 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every setting; raise ConfigError listing each unusable variable."""
         env = os.environ if environ is None else environ
 
         def get(name: str) -> str | None:
             value = env.get(name, "").strip()
             return value or None
 
+        problems: list[str] = []
         token_url = get("TIKTOK_TOKEN_URL") or DEFAULT_TOKEN_URL
-        if not token_url.startswith(("https://", "http://")):
-            raise ConfigError("TIKTOK_TOKEN_URL must be an http(s) URL")
-        timeout = _positive_float(get("UPSTREAM_TIMEOUT_SECONDS"), "UPSTREAM_TIMEOUT_SECONDS", 10.0)
-        body_timeout = _positive_float(
-            get("REQUEST_BODY_TIMEOUT_SECONDS"), "REQUEST_BODY_TIMEOUT_SECONDS", 10.0
+        problems += _check_url(token_url, "TIKTOK_TOKEN_URL")
+        timeout = _seconds(get("UPSTREAM_TIMEOUT_SECONDS"), "UPSTREAM_TIMEOUT_SECONDS", problems)
+        body_timeout = _seconds(
+            get("REQUEST_BODY_TIMEOUT_SECONDS"), "REQUEST_BODY_TIMEOUT_SECONDS", problems
         )
-        keys = get("ALLOWED_CLIENT_KEYS") or ""
+        proxy_secret = get("PROXY_SECRET")
+        if proxy_secret is not None and not _VISIBLE.fullmatch(proxy_secret):
+            problems.append(
+                "PROXY_SECRET must be visible ASCII without spaces (it travels in a header); "
+                "generate a new one"
+            )
+        header = get("PROXY_SECRET_HEADER") or DEFAULT_SECRET_HEADER
+        if not _TOKEN.fullmatch(header):
+            problems.append(
+                f"PROXY_SECRET_HEADER must be an HTTP header name (letters, digits, '-'), "
+                f"got {header!r}"
+            )
+        elif header.lower() in _RESERVED_HEADERS:
+            problems.append(
+                f"PROXY_SECRET_HEADER must not be {header!r}, which the proxy or HTTP itself "
+                f"uses; use e.g. {DEFAULT_SECRET_HEADER}"
+            )
+        keys = tuple(k.strip() for k in (get("ALLOWED_CLIENT_KEYS") or "").split(",") if k.strip())
+        if not all(_VISIBLE.fullmatch(k) for k in keys):
+            problems.append(
+                "ALLOWED_CLIENT_KEYS must be client keys separated by commas "
+                "(no spaces or other characters inside a key)"
+            )
+        if problems:
+            raise ConfigError("proxy settings are not usable:\n  - " + "\n  - ".join(problems))
         return cls(
             token_url=token_url,
-            proxy_secret=get("PROXY_SECRET"),
-            proxy_secret_header=get("PROXY_SECRET_HEADER") or "X-Proxy-Secret",
-            allowed_client_keys=frozenset(k.strip() for k in keys.split(",") if k.strip()),
+            proxy_secret=proxy_secret,
+            proxy_secret_header=header,
+            allowed_client_keys=frozenset(keys),
             upstream_timeout=timeout,
             body_timeout=body_timeout,
         )
 
 
-def _positive_float(raw: str | None, name: str, default: float) -> float:
+def _check_url(url: str, name: str) -> list[str]:
+    """Problems with an upstream URL; the value is not repeated (it might carry credentials)."""
+    problem = _url_problem(url)
+    if problem is None:
+        return []
+    return [f"{name} {problem}; set it to an absolute http(s) URL such as {DEFAULT_TOKEN_URL}"]
+
+
+def _url_problem(url: str) -> str | None:
+    if not _VISIBLE.fullmatch(url):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parses the port, raising ValueError when it is not one
+    except ValueError:
+        return "must be a URL with a valid host and port"
+    checks = (
+        (parts.scheme not in ("http", "https"), "must be an http(s) URL"),
+        (not parts.hostname, "must name a host"),
+        (parts.username is not None, "must not carry credentials (user:password@)"),
+        (bool(parts.fragment) or url.endswith("#"), "must not have a fragment (#...)"),
+    )
+    return next((problem for failed, problem in checks if failed), None)
+
+
+def _seconds(raw: str | None, name: str, problems: list[str], default: float = 10.0) -> float:
     if raw is None:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not value > 0:
-        raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
+        problems.append(f"{name} must be a number of seconds, got {raw!r}")
+        return default
+    if not math.isfinite(value) or value <= 0:
+        problems.append(f"{name} must be greater than 0 and finite, got {raw!r}")
     return value

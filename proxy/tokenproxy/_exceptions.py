@@ -2,11 +2,17 @@
 
     ProxyError                  an answer with an RFC 6749 error body
     ├── RequestRejected         the caller's request is wrong (4xx); TikTok is never called
-    ├── TikTokRefused           TikTok answered with an OAuth error (400, or 401 for invalid_client)
+    ├── TikTokRefused           TikTok refused the grant: an OAuth error with HTTP 2xx or 4xx
+    │                           (400, or 401 for invalid_client)
     └── UpstreamError           TikTok could not give a usable answer (5xx)
         ├── UpstreamTimeout         no answer within the timeout (504)
         ├── UpstreamUnreachable     connection refused, reset or closed early (502)
-        └── UpstreamBadResponse     an answer that is not a JSON object, or a bare 5xx/429
+        ├── UpstreamRateLimited     HTTP 429, whatever the body says (503)
+        ├── UpstreamServerError     HTTP 5xx, whatever the body says (502)
+        └── UpstreamBadResponse     an answer that is not a JSON object, or another status (502)
+
+A 429 or 5xx is never a refusal: for a refresh grant a 4xx tells the client to throw its refresh
+token away, which an outage at TikTok must not cause.
 
 Messages name fields and statuses, never values: a message may reach a log or a response body.
 """
@@ -19,6 +25,8 @@ __all__ = [
     "TikTokRefused",
     "UpstreamBadResponse",
     "UpstreamError",
+    "UpstreamRateLimited",
+    "UpstreamServerError",
     "UpstreamTimeout",
     "UpstreamUnreachable",
 ]
@@ -82,6 +90,16 @@ class UpstreamTimeout(UpstreamError):
 
 class UpstreamUnreachable(UpstreamError):
     outcome = "upstream_unreachable"
+
+
+class UpstreamRateLimited(UpstreamError):
+    status = 503
+    error = "temporarily_unavailable"
+    outcome = "upstream_rate_limited"
+
+
+class UpstreamServerError(UpstreamError):
+    outcome = "upstream_server_error"
 
 
 class UpstreamBadResponse(UpstreamError):

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, fields
 from typing import TextIO
 
-__all__ = ["ExchangeRecord", "write_record"]
+__all__ = ["ExchangeRecord", "write_record", "write_startup_error"]
 
 SEVERITY_BY_OUTCOME = {
     "success": "INFO",
@@ -22,6 +22,9 @@ SEVERITY_BY_OUTCOME = {
 
 @dataclass
 class ExchangeRecord:
+    """One request's log line. `exception` is only the type and place of an unexpected error
+    ("KeyError at _app.py:61 in _exchange"), never its message, which may hold request data."""
+
     method: str
     path: str
     status: int = 0
@@ -31,6 +34,7 @@ class ExchangeRecord:
     client_key: str | None = None
     upstream_status: int | None = None
     tiktok_log_id: str | None = None
+    exception: str | None = None
     latency_ms: float = 0.0
 
     def to_json(self) -> str:
@@ -45,6 +49,15 @@ _FIELD_NAMES = tuple(f.name for f in fields(ExchangeRecord))
 
 
 def write_record(record: ExchangeRecord, stream: TextIO | None = None) -> None:
+    """Write the record as one JSON line (stdout unless told otherwise)."""
     out = stream or sys.stdout
     out.write(record.to_json() + "\n")
+    out.flush()
+
+
+def write_startup_error(message: str, stream: TextIO | None = None) -> None:
+    """One CRITICAL line for a proxy that refuses to start; `message` must hold no secret."""
+    line = {"severity": "CRITICAL", "outcome": "config_error", "message": message}
+    out = stream or sys.stdout
+    out.write(json.dumps(line, separators=(",", ":")) + "\n")
     out.flush()

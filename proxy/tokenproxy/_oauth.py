@@ -8,15 +8,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
-from ._exceptions import RequestRejected, TikTokRefused, UpstreamBadResponse
+from ._exceptions import (
+    RequestRejected,
+    TikTokRefused,
+    UpstreamBadResponse,
+    UpstreamRateLimited,
+    UpstreamServerError,
+)
 
 __all__ = [
+    "BASIC_CHALLENGE",
     "FORM_CONTENT_TYPE",
     "TokenRequest",
+    "invalid_client",
     "parse_body",
     "parse_token_request",
     "read_tiktok_answer",
@@ -24,6 +33,9 @@ __all__ = [
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
+# The client authentication scheme the proxy supports besides credentials in the body (RFC 6749
+# section 2.3.1; RFC 7617 requires the realm, and the charset says how the pair is decoded).
+BASIC_CHALLENGE = 'Basic realm="tiktok-token-proxy", charset="UTF-8"'
 
 # Fields each grant needs from the caller, and the optional ones TikTok understands.
 GRANT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -130,20 +142,40 @@ def parse_token_request(params: dict[str, str], authorization: str | None) -> To
     return TokenRequest(grant_type, client_id, client_secret, grant_fields)
 
 
+def invalid_client(description: str) -> RequestRejected:
+    """RFC 6749 section 5.2 `invalid_client`: client authentication failed.
+
+    Always 401 with a `WWW-Authenticate: Basic` challenge: the RFC requires it when the client
+    tried HTTP Basic, and HTTP (RFC 9110 section 15.5.2) requires a challenge on every 401.
+    """
+    return RequestRejected(
+        description,
+        error="invalid_client",
+        status=401,
+        headers={"WWW-Authenticate": BASIC_CHALLENGE},
+    )
+
+
 def _client_credentials(params: dict[str, str], authorization: str | None) -> tuple[str, str]:
     body_id, body_secret = params.get("client_id", ""), params.get("client_secret", "")
     basic = _basic_credentials(authorization)
     if basic is not None:
         basic_id, basic_secret = basic
+        # RFC 6749 section 2.3: one authentication method per request.
         if body_secret:
             raise RequestRejected("send client credentials in the body or as HTTP Basic, not both")
         if body_id and body_id != basic_id:
             raise RequestRejected("client_id in the body differs from the HTTP Basic user")
         body_id, body_secret = basic_id, basic_secret
+    if not body_id and not body_secret:
+        raise invalid_client(
+            "no client authentication: send client_id and client_secret in the body, "
+            "or use HTTP Basic"
+        )
     if not body_id:
-        raise RequestRejected("missing required parameter 'client_id'")
+        raise invalid_client("missing required parameter 'client_id'")
     if not body_secret:
-        raise RequestRejected("missing required parameter 'client_secret'")
+        raise invalid_client("missing required parameter 'client_secret'")
     return body_id, body_secret
 
 
@@ -152,14 +184,16 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
         return None
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "basic":
-        raise RequestRejected("the Authorization header must use the Basic scheme")
+        raise invalid_client(
+            "unsupported client authentication: the Authorization header must use Basic"
+        )
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise RequestRejected("the HTTP Basic credentials are not valid base64 UTF-8") from None
+        raise invalid_client("the HTTP Basic credentials are not valid base64 UTF-8") from None
     user, sep, password = decoded.partition(":")
     if not sep:
-        raise RequestRejected("the HTTP Basic credentials lack a ':'")
+        raise invalid_client("the HTTP Basic credentials lack a ':'")
     # RFC 6749 section 2.3.1: both parts are form-urlencoded before Basic encoding.
     return unquote_plus(user), unquote_plus(password)
 
@@ -167,36 +201,67 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 def read_tiktok_answer(status: int, body: bytes) -> dict[str, Any]:
     """Return TikTok's token JSON on success; raise the matching ProxyError otherwise.
 
-    TikTok answers OAuth errors with HTTP 200, so the body decides, not the status.
+    The status decides first: 429 (TikTok's rate limit) and any 5xx are conditions on TikTok's
+    side whatever the body says, answered 503 and 502, and any other status that is neither 2xx
+    nor 4xx is not an answer at all (502). Only a 2xx or 4xx body can refuse the grant: TikTok
+    answers OAuth errors with HTTP 200 too, so a body with `error` is a refusal whatever the
+    2xx/4xx status, and one without `access_token` is never a success. TikTok's `log_id` is
+    kept in every case where the body carries one.
     """
-    try:
-        answer = json.loads(body)
-    except (ValueError, RecursionError):
-        answer = None
-    if not isinstance(answer, dict):
+    answer = _json_object(body)
+    log_id = _string(answer, "log_id")
+    error = _string(answer, "error")
+    if status == 429:
+        raise UpstreamRateLimited(
+            "TikTok is rate limiting token requests (HTTP 429); retry later", log_id=log_id
+        )
+    if status >= 500:
+        code = f", {error}" if error and _ERROR_CODE.fullmatch(error) else ""
+        raise UpstreamServerError(
+            f"TikTok's token endpoint failed (HTTP {status}{code})", log_id=log_id
+        )
+    if not (200 <= status < 300 or 400 <= status < 500):
+        raise UpstreamBadResponse(
+            f"TikTok's token endpoint answered HTTP {status}, neither tokens nor an OAuth error",
+            log_id=log_id,
+        )
+    if answer is None:
         raise UpstreamBadResponse(f"TikTok's token endpoint answered HTTP {status} without JSON")
-    log_id = answer.get("log_id") if isinstance(answer.get("log_id"), str) else None
-    error = answer.get("error")
-    if isinstance(error, str) and error:
-        description = answer.get("error_description")
-        if not isinstance(description, str) or not description:
+    if error:
+        description = _string(answer, "error_description")
+        if not description:
             description = f"TikTok refused the token request ({error})"
-        status_out = 401 if error == "invalid_client" else 400
-        raise TikTokRefused(description, error=error, status=status_out, log_id=log_id)
+        if error == "invalid_client":  # TikTok refused the client key or secret
+            raise TikTokRefused(
+                description,
+                error=error,
+                status=401,
+                log_id=log_id,
+                headers={"WWW-Authenticate": BASIC_CHALLENGE},
+            )
+        raise TikTokRefused(description, error=error, log_id=log_id)
     token = answer.get("access_token")
     if isinstance(token, str) and token and 200 <= status < 300:
         return answer
-    if status == 429:
-        raise UpstreamBadResponse(
-            "TikTok is rate limiting token requests (HTTP 429)",
-            error="temporarily_unavailable",
-            status=503,
-            log_id=log_id,
-        )
-    if status >= 500:
-        raise UpstreamBadResponse(f"TikTok's token endpoint failed (HTTP {status})", log_id=log_id)
     raise TikTokRefused(
         f"TikTok answered HTTP {status} without an access_token",
         error="invalid_request",
         log_id=log_id,
     )
+
+
+# What a TikTok error code looks like; anything else is not repeated in a description.
+_ERROR_CODE = re.compile(r"[a-z0-9_.]{1,64}")
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        answer = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def _string(answer: dict[str, Any] | None, name: str) -> str | None:
+    value = answer.get(name) if answer is not None else None
+    return value if isinstance(value, str) and value else None

@@ -1,7 +1,9 @@
-"""Render profile_script.js for a stack: the fields its scopes unlock and its user id field.
+"""Render profile_script.js for a stack: its scopes with the fields each unlocks, its user id field.
 
 The committed script is itself a working script with the defaults; rendering only rewrites the
 three constants marked `// rendered: <name>`, so what runs in Auth0 is what the tests run in Node.
+The script keeps the fields per scope because a TikTok user may grant only some of the scopes: at
+login it asks for the fields of the scopes both configured and granted (`context.scope`).
 """
 
 from __future__ import annotations
@@ -11,20 +13,36 @@ import json
 import re
 
 from ._package_data import data_path
-from .tiktok import USER_INFO_URL, user_info_fields
+from .tiktok import SCOPE_FIELDS, USER_INFO_URL
 
 __all__ = ["SCRIPT_PATH", "render_profile_script", "sha256_hex"]
 
 SCRIPT_PATH = data_path("profile_script.js")
-_RENDERED = re.compile(r'^(\s*const \w+ = )"[^"\n]*"(; // rendered: (\w+))$', re.MULTILINE)
+# A rendered constant is a JSON string or a one-line JSON object, followed by its marker.
+_RENDERED = re.compile(
+    r'^(\s*const \w+ = )(?:"[^"\n]*"|\{[^\n]*\})(; // rendered: (\w+))$', re.MULTILINE
+)
 
 
 def render_profile_script(
     scopes: tuple[str, ...], user_id_field: str, *, user_info_url: str = USER_INFO_URL
 ) -> str:
-    values = {
+    """The script's source for a stack, ready for the connection's `fetchUserProfile`.
+
+    `scopes`: the configured TikTok scopes (validated by config); those that unlock user-info
+    fields are written into the script with their fields, in TikTok's documented order.
+    `user_id_field`: "union_id" or "open_id", the field that becomes the Auth0 user_id.
+    `user_info_url`: TikTok's user-info endpoint (the emulator's in tests and rehearsals).
+    Raises RuntimeError if profile_script.js lost one of its `// rendered:` markers.
+    """
+    scope_fields = {
+        scope: ",".join(fields)
+        for scope, fields in SCOPE_FIELDS.items()
+        if scope in scopes and fields
+    }
+    values: dict[str, object] = {
         "user_info_url": user_info_url,
-        "fields": ",".join(user_info_fields(scopes)),
+        "scope_fields": scope_fields,
         "user_id_field": user_id_field,
     }
     source = SCRIPT_PATH.read_text(encoding="utf-8")
@@ -45,4 +63,5 @@ def render_profile_script(
 
 
 def sha256_hex(text: str) -> str:
+    """The hex SHA-256 of the UTF-8 text (the `profileScriptSha256` output)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

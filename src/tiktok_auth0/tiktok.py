@@ -1,4 +1,8 @@
-"""TikTok's OAuth v2 facts the program is built on (see shared/reference/tiktok-and-auth0.md)."""
+"""TikTok's OAuth v2 facts the program is built on (see shared/reference/tiktok-and-auth0.md).
+
+This module is the one scope table of the project: the program validates config against it,
+renders the profile script from it, and the TikTok emulator (devtools) grants from it.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,13 @@ AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize/"
 TOKEN_URL = "https://open.tiktokapis.com/v2/oauth/token/"  # noqa: S105 - a URL
 USER_INFO_URL = "https://open.tiktokapis.com/v2/user/info/"
 
-# The user-info fields each scope unlocks; asking for any other field fails the whole call.
+# The scopes a Login Kit app may ask for at login, each with the user-info fields it unlocks, in
+# TikTok's documented order; asking user info for any other field fails the whole call (HTTP 401
+# scope_not_authorized). The video scopes unlock no user-info field.
+# Sources: Get User Info, https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info (fields
+# and their "Authorized Scope"); Scopes Reference, https://developers.tiktok.com/doc/tiktok-api-scopes;
+# the user-info scope migration of 2024-02-29,
+# https://developers.tiktok.com/bulletin/user-info-scope-migration (profile and stats fields).
 SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "user.info.basic": (
         "open_id",
@@ -28,12 +38,17 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "user.info.profile": ("bio_description", "profile_deep_link", "is_verified", "username"),
     "user.info.stats": ("follower_count", "following_count", "likes_count", "video_count"),
+    "video.list": (),
+    "video.upload": (),
+    "video.publish": (),
 }
-# Scopes a Login Kit app may ask for at login; the video scopes unlock no user-info fields.
-LOGIN_SCOPES = (*SCOPE_FIELDS, "video.list", "video.upload", "video.publish")
+LOGIN_SCOPES = tuple(SCOPE_FIELDS)
 USER_ID_FIELDS = ("union_id", "open_id")
 
 
 def user_info_fields(scopes: tuple[str, ...]) -> tuple[str, ...]:
-    """Every user-info field the scopes unlock, in TikTok's documented order."""
+    """Every user-info field the scopes unlock, in TikTok's documented order.
+
+    Scopes the table does not know unlock nothing (they are ignored, never an error).
+    """
     return tuple(f for scope in SCOPE_FIELDS if scope in scopes for f in SCOPE_FIELDS[scope])
