@@ -13,9 +13,12 @@ from typing import Any
 from unittest import mock
 
 import pulumi
+from google.protobuf.json_format import MessageToDict
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
+
+from devtools.engine import AliasSpec, Registration, engine_urns
 
 __all__ = [
     "PROJECT",
@@ -53,7 +56,8 @@ class ExportedValue:
 class ProgramRun:
     resources: list[MockedResource] = field(default_factory=list)
     exports: dict[str, ExportedValue] = field(default_factory=dict)
-    urns: list[str] = field(default_factory=list)
+    urns: list[str] = field(default_factory=list)  # as the engine forms them
+    registrations: list[Registration] = field(default_factory=list)
 
     def of_type(self, typ: str) -> list[MockedResource]:
         return [r for r in self.resources if r.typ == typ]
@@ -105,17 +109,34 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 class RecordingMonitor(MockMonitor):
-    """Keeps the resource options the mocks do not see: parent, protect, dependencies."""
+    """Keeps what the mocks do not see: each request as serialised (secrets still marked on their
+    leaf, aliases, parent, protect, dependencies), in the order the program sent them."""
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
         self.options: dict[tuple[str, str], tuple[str, bool, tuple[str, ...]]] = {}
+        self.registrations: list[Registration] = []
 
     def RegisterResource(self, request: Any) -> Any:
         parent_type = request.parent.split("::")[2].split("$")[-1] if request.parent else ""
         deps = tuple(request.dependencies)
         self.options[(request.type, request.name)] = (parent_type, request.protect, deps)
-        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        wire = MessageToDict(request.object) if request.HasField("object") else {}
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                monitor_urn=response.urn,
+                parent=request.parent,
+                custom=request.custom,
+                aliases=tuple(AliasSpec.from_message(MessageToDict(a)) for a in request.aliases),
+                object=wire,
+                protect=request.protect,
+                dependencies=deps,
+            )
+        )
+        return response
 
 
 def run_program(
@@ -144,7 +165,12 @@ def run_program(
         parent_type, protect, deps = monitor.options[(resource.typ, resource.name)]
         resource.parent_type, resource.protect = parent_type, protect
         resource.depends_on = tuple(urn.rsplit("::", 1)[-1] for urn in deps)
-    run = ProgramRun(resources=mocks.resources, urns=list(monitor.get_registered_resources()))
+    urns = engine_urns(monitor.registrations, stack, PROJECT)
+    run = ProgramRun(
+        resources=mocks.resources,
+        urns=[urns[r.monitor_urn] for r in monitor.registrations if r.parent],
+        registrations=monitor.registrations,
+    )
     for key, value in exports.items():
         output = pulumi.Output.from_input(value)
         run.exports[key] = ExportedValue(
