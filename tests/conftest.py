@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from devtools.mock_runtime import REPO
 from devtools.proxy_process import ProxyProcess
 from devtools.tiktok_emulator import TikTokEmulator
 from tests.helpers import APP, proxy_env
@@ -54,3 +58,18 @@ def proxy(start_proxy: ProxyFactory, make_emulator: TikTokEmulator) -> ProxyProc
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30, trust_env=False) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package's wheel, built from this checkout as `pip wheel .` builds it (hatchling)."""
+    out = tmp_path_factory.mktemp("wheel")
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]
+    subprocess.run(
+        [*pip_wheel, "--no-build-isolation", "--wheel-dir", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (built,) = out.glob("tiktok_auth0-*.whl")
+    return built

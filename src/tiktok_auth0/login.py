@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: Pulumi's analyzer reads these anno
 time to infer the package schema (`pulumi.provider.experimental.analyzer`).
 """
 
+import inspect
 from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
@@ -22,46 +23,68 @@ class TikTokLoginArgs(TypedDict):
     stack config) each is spelt in camelCase: `client_key` is `clientKey`."""
 
     client_key: str
-    """Client key of the TikTok app (TikTok for Developers > your app > Login Kit), e.g.
-    `sbawxxxxxxxxxxxxxx` for a sandbox app. Not a secret: it is part of the authorize URL.
-    Required."""
+    (
+        "Client key of the TikTok app (TikTok for Developers > your app > Login Kit), e.g. "
+        "`sbawxxxxxxxxxxxxxx` for a sandbox app. Not a secret: it is part of the authorize URL. "
+        "Required."
+    )
     client_secret: pulumi.Input[str]
-    """Client secret of the TikTok app. Pass it as a Pulumi secret (`pulumi config set --secret
-    clientSecret`, then `config.require_secret`); it is marked secret here in any case, so it is
-    encrypted in state and never shown. Required."""
+    (
+        "Client secret of the TikTok app. Pass it as a Pulumi secret (`pulumi config set "
+        "--secret clientSecret`, then `config.require_secret`); it is marked secret here in any "
+        "case, so it is encrypted in state and never shown. Required."
+    )
     scopes: NotRequired[Sequence[str]]
-    """TikTok scopes asked for at login, one per item, each at most once: `user.info.basic`
-    (always required), `user.info.profile`, `user.info.stats`, `video.list`, `video.upload`,
-    `video.publish`. Sent to TikTok comma-joined; the profile script asks for exactly the
-    user-info fields they unlock. Default: `["user.info.basic"]`."""
+    (
+        "TikTok scopes asked for at login, one per item, each at most once: `user.info.basic` "
+        "(always required), `user.info.profile`, `user.info.stats`, `video.list`, "
+        "`video.upload`, `video.publish`. Sent to TikTok comma-joined; the profile script asks "
+        "for exactly the user-info fields they unlock. Default: `user.info.basic` alone."
+    )
     user_id_field: NotRequired[str]
-    """Which TikTok id becomes the Auth0 `user_id`: `union_id` (the same across all apps of one
-    TikTok developer account) or `open_id` (one per app). Never change it once users exist:
-    every user would be created again. Default: `union_id`."""
+    (
+        "Which TikTok id becomes the Auth0 `user_id`: `union_id` (the same across all apps of "
+        "one TikTok developer account) or `open_id` (one per app). Never change it once users "
+        "exist: every user would be created again. Default: `union_id`."
+    )
     enabled_clients: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
-    """Auth0 application (client) ids that offer TikTok login, e.g. `AbCdEf0123456789`. This
-    list owns the whole set: an application enabled by hand is disabled. Default: none."""
+    (
+        "Auth0 application (client) ids that offer TikTok login, e.g. `AbCdEf0123456789`. This "
+        "list owns the whole set: an application enabled by hand is disabled. Default: none."
+    )
     connection_name: NotRequired[str]
-    """Name of the Auth0 connection: 1 to 128 letters, digits and dashes, starting and ending
-    with a letter or digit. Changing it replaces the connection, which orphans its users.
-    Default: the component's name."""
+    (
+        "Name of the Auth0 connection: 1 to 128 letters, digits and dashes, starting and ending "
+        "with a letter or digit. Changing it replaces the connection, which orphans its users. "
+        "Default: the component's name."
+    )
     display_name: NotRequired[str]
     """Label of the login button, any non-empty text. Default: `TikTok`."""
     gcp_project: NotRequired[str]
-    """GCP project id the token proxy is deployed to, e.g. `acme-login-prod`. Default: the gcp
-    provider's `gcp:project`."""
+    (
+        "GCP project id the token proxy is deployed to, e.g. `acme-login-prod`. Default: the "
+        "gcp provider's `gcp:project`."
+    )
     gcp_region: NotRequired[str]
-    """GCP region of the token proxy, e.g. `europe-west1`. Default: the gcp provider's
-    `gcp:region`."""
+    (
+        "GCP region of the token proxy, e.g. `europe-west1`. Default: the gcp provider's "
+        "`gcp:region`."
+    )
     min_instances: NotRequired[int]
-    """Token proxy instances kept warm: a whole number from 0 to `max_instances`. 0 lets the
-    first login after idling wait for a cold start. Default: 0."""
+    (
+        "Token proxy instances kept warm: a whole number from 0 to `max_instances`. 0 lets the "
+        "first login after idling wait for a cold start. Default: 0."
+    )
     max_instances: NotRequired[int]
-    """Upper bound on token proxy instances: a whole number, 1 or more; each instance serves up
-    to 80 token exchanges at once. Default: 10."""
+    (
+        "Upper bound on token proxy instances: a whole number, 1 or more; each instance serves "
+        "up to 80 token exchanges at once. Default: 10."
+    )
     protect: NotRequired[bool]
-    """Protect the Auth0 connection from deletion and replacement (a replaced connection
-    orphans its users): true or false. Default: false."""
+    (
+        "Protect the Auth0 connection from deletion and replacement (a replaced connection "
+        "orphans its users): true or false. Default: false."
+    )
 
 
 class TikTokLogin(pulumi.ComponentResource):
@@ -82,13 +105,17 @@ class TikTokLogin(pulumi.ComponentResource):
     connection_name: pulumi.Output[str]
     """Name of the Auth0 connection."""
     function_name: pulumi.Output[str]
-    """Name of the token proxy's Cloud Function, `<name>-token-proxy-<stack>`: at most 63
-    characters, a longer one cut and ended with 6 hex digits of a hash."""
+    (
+        "Name of the token proxy's Cloud Function, `<name>-token-proxy-<stack>`: at most 63 "
+        "characters, a longer one cut and ended with 6 hex digits of a hash."
+    )
     function_url: pulumi.Output[str]
     """HTTPS URL of the token proxy's Cloud Function (the same as `token_url`)."""
     proxy_source_sha256: pulumi.Output[str]
-    """SHA-256 of the deployed token proxy source (its file names and contents), 64 lowercase hex
-    digits."""
+    (
+        "SHA-256 of the deployed token proxy source (its file names and contents), 64 lowercase "
+        "hex digits."
+    )
     profile_script_sha256: pulumi.Output[str]
     """SHA-256 of the profile script deployed to Auth0, 64 lowercase hex digits."""
 
@@ -150,6 +177,10 @@ class TikTokLogin(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, aliases=_compat.connection_aliases(name)),
         )
+
+
+# The schema's description of the component: the docstring without Python's indentation.
+TikTokLogin.__doc__ = inspect.cleandoc(TikTokLogin.__doc__ or "")
 
 
 def _settings(name: str, args: TikTokLoginArgs) -> dict[str, Any]:
