@@ -1,12 +1,10 @@
 """Another team's program uses the package from its wheel: two TikTokLogin instances in one stack.
 
-The wheel is installed into a fresh virtualenv outside the checkout, and tests/consumer/
-program.py runs there under Pulumi's mock runtime, from a directory outside the checkout. To stay
-offline the virtualenv reaches the pinned dependencies through a `.pth` line naming this
-project's site-packages (whose own .pth files, among them the editable install's, Python does
-not read from there); `pip check` proves the wheel's requirements are met by them. The
-assertions read the RegisterResource requests as serialised for the engine, where a secret is
-marked on its own leaf (the mock runtime's inputs lift it onto the enclosing object).
+The wheel is installed into a fresh virtualenv outside the checkout (the `consumer_venv` fixture
+in conftest.py), and tests/consumer/program.py runs there under Pulumi's mock runtime, from a
+directory outside the checkout. The assertions read the RegisterResource requests as serialised
+for the engine, where a secret is marked on its own leaf (the mock runtime's inputs lift it onto
+the enclosing object).
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import sysconfig
 from pathlib import Path
 from typing import Any
@@ -28,28 +25,6 @@ from tiktok_auth0.profile_script import render_profile_script
 PROGRAM = REPO / "tests" / "consumer" / "program.py"
 FUNCTION = "gcp:cloudfunctionsv2/function:Function"
 CONNECTION = "auth0:index/connection:Connection"
-
-
-@pytest.fixture(scope="module")
-def consumer_venv(wheel, tmp_path_factory) -> Path:
-    """A fresh virtualenv outside the checkout with the wheel installed (not editable)."""
-    venv = tmp_path_factory.mktemp("consumer") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    site = Path(
-        subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    )
-    (site / "zz_pinned_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    subprocess.run([*pip, "install", "--no-deps", "--no-index", str(wheel)], check=True)
-    check = subprocess.run([*pip, "check"], capture_output=True, text=True, check=False)
-    assert check.returncode == 0, check.stdout + check.stderr
-    return venv
 
 
 def run_consumer(venv: Path, tmp_path: Path, *args: str) -> dict[str, Any]:

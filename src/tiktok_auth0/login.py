@@ -103,7 +103,7 @@ class TikTokLogin(pulumi.ComponentResource):
     connection_id: pulumi.Output[str]
     """Id of the Auth0 connection (`con_` and 16 letters and digits)."""
     connection_name: pulumi.Output[str]
-    """Name of the Auth0 connection."""
+    """Name of the Auth0 connection; its users' ids read `oauth2|<name>|<TikTok id>`."""
     function_name: pulumi.Output[str]
     (
         "Name of the token proxy's Cloud Function, `<name>-token-proxy-<stack>`: at most 63 "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
+import pulumi
 from pulumi.provider.experimental import component_provider_host
 
 from ._tokens import PACKAGE
@@ -17,7 +18,7 @@ from .login import TikTokLogin
 
 __all__ = ["COMPONENTS", "PACKAGE", "serve"]
 
-COMPONENTS = [TikTokLogin]
+COMPONENTS: list[type[pulumi.ComponentResource]] = [TikTokLogin]
 
 
 def serve() -> None:
