@@ -7,6 +7,7 @@ program reads (URLs, emails, ids), with `preview=False` so no `apply` is silentl
 from __future__ import annotations
 
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,8 +146,9 @@ def run_program(
     config: dict[str, str],
     secret_keys: list[str],
     mocks: RecordingMocks | None = None,
+    program: Callable[[], None] | None = None,
 ) -> ProgramRun:
-    """Run __main__.py once under mocks; raises what the program raises (e.g. ConfigError)."""
+    """Run __main__.py (or `program`) once under mocks; raises what the program raises."""
     if mocks is None:
         region = config.get("gcp:region", "us-central1")
         mocks = RecordingMocks(config.get("gcp:project", "mock-project"), region)
@@ -158,7 +160,10 @@ def run_program(
 
     def program_body() -> None:
         with mock.patch.object(pulumi, "export", exports.__setitem__):
-            runpy.run_path(str(path), run_name="__main__")
+            if program is None:
+                runpy.run_path(str(path), run_name="__main__")
+            else:
+                program()
 
     _sync_await(run_pulumi_func(program_body))
     for resource in mocks.resources:
