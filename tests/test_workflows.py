@@ -29,7 +29,7 @@ def actionlint(pattern: str) -> subprocess.CompletedProcess[str]:
 def test_workflows_pass_actionlint():
     result = actionlint(str(WORKFLOWS / "*.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 workflow file(s)" in result.stdout
+    assert f"{len(list(WORKFLOWS.glob('*.yml')))} workflow file(s)" in result.stdout
 
 
 def test_actionlint_catches_a_broken_workflow(tmp_path):
