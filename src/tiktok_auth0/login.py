@@ -122,6 +122,9 @@ class TikTokLogin(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: TikTokLoginArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        """Declare the proxy and the connection. `name`: lowercase letters, digits and dashes,
+        starting with a letter. Raises InvalidArgumentsError (a pulumi.RunError, printed without a
+        traceback) listing every unusable argument, before anything is declared."""
         settings = _settings(name, args)
         super().__init__(type_token("TikTokLogin"), name, None, opts)
         proxy = self._create_proxy(name, settings)
