@@ -68,13 +68,15 @@ class TikTokConnection(pulumi.ComponentResource):
         settings: dict[str, Any] = {
             "client_key": args.get("client_key"),
             "client_secret": args.get("client_secret"),
-            "scopes": tuple(args.get("scopes", validation.DEFAULTS["scopes"])),
+            "scopes": args.get("scopes", validation.DEFAULTS["scopes"]),
             "user_id_field": args.get("user_id_field", validation.DEFAULTS["user_id_field"]),
             "enabled_clients": args.get("enabled_clients", validation.DEFAULTS["enabled_clients"]),
             "connection_name": args.get("connection_name", name),
             "display_name": args.get("display_name", validation.DEFAULTS["display_name"]),
             "protect": args.get("protect", validation.DEFAULTS["protect"]),
         }
+        if isinstance(settings["scopes"], list):
+            settings["scopes"] = tuple(settings["scopes"])
         problems = validation.check_keys(
             args, TikTokConnectionArgs.__annotations__, "TikTokConnection"
         )
