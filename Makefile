@@ -64,4 +64,4 @@ emulator: $(STAMP)
 	$(BIN)/python -m devtools.tiktok_emulator --port 8081
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules provider/venv

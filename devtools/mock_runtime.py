@@ -7,15 +7,19 @@ program reads (URLs, emails, ids), with `preview=False` so no `apply` is silentl
 from __future__ import annotations
 
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pulumi
+from google.protobuf.json_format import MessageToDict
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
+
+from devtools.engine import AliasSpec, Registration, engine_urns
 
 __all__ = [
     "PROJECT",
@@ -53,7 +57,8 @@ class ExportedValue:
 class ProgramRun:
     resources: list[MockedResource] = field(default_factory=list)
     exports: dict[str, ExportedValue] = field(default_factory=dict)
-    urns: list[str] = field(default_factory=list)
+    urns: list[str] = field(default_factory=list)  # as the engine forms them
+    registrations: list[Registration] = field(default_factory=list)
 
     def of_type(self, typ: str) -> list[MockedResource]:
         return [r for r in self.resources if r.typ == typ]
@@ -105,17 +110,34 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 class RecordingMonitor(MockMonitor):
-    """Keeps the resource options the mocks do not see: parent, protect, dependencies."""
+    """Keeps what the mocks do not see: each request as serialised (secrets still marked on their
+    leaf, aliases, parent, protect, dependencies), in the order the program sent them."""
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
         self.options: dict[tuple[str, str], tuple[str, bool, tuple[str, ...]]] = {}
+        self.registrations: list[Registration] = []
 
     def RegisterResource(self, request: Any) -> Any:
         parent_type = request.parent.split("::")[2].split("$")[-1] if request.parent else ""
         deps = tuple(request.dependencies)
         self.options[(request.type, request.name)] = (parent_type, request.protect, deps)
-        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        wire = MessageToDict(request.object) if request.HasField("object") else {}
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                monitor_urn=response.urn,
+                parent=request.parent,
+                custom=request.custom,
+                aliases=tuple(AliasSpec.from_message(MessageToDict(a)) for a in request.aliases),
+                object=wire,
+                protect=request.protect,
+                dependencies=deps,
+            )
+        )
+        return response
 
 
 def run_program(
@@ -124,8 +146,9 @@ def run_program(
     config: dict[str, str],
     secret_keys: list[str],
     mocks: RecordingMocks | None = None,
+    program: Callable[[], None] | None = None,
 ) -> ProgramRun:
-    """Run __main__.py once under mocks; raises what the program raises (e.g. ConfigError)."""
+    """Run __main__.py (or `program`) once under mocks; raises what the program raises."""
     if mocks is None:
         region = config.get("gcp:region", "us-central1")
         mocks = RecordingMocks(config.get("gcp:project", "mock-project"), region)
@@ -137,14 +160,22 @@ def run_program(
 
     def program_body() -> None:
         with mock.patch.object(pulumi, "export", exports.__setitem__):
-            runpy.run_path(str(path), run_name="__main__")
+            if program is None:
+                runpy.run_path(str(path), run_name="__main__")
+            else:
+                program()
 
     _sync_await(run_pulumi_func(program_body))
     for resource in mocks.resources:
         parent_type, protect, deps = monitor.options[(resource.typ, resource.name)]
         resource.parent_type, resource.protect = parent_type, protect
         resource.depends_on = tuple(urn.rsplit("::", 1)[-1] for urn in deps)
-    run = ProgramRun(resources=mocks.resources, urns=list(monitor.get_registered_resources()))
+    urns = engine_urns(monitor.registrations, stack, PROJECT)
+    run = ProgramRun(
+        resources=mocks.resources,
+        urns=[urns[r.monitor_urn] for r in monitor.registrations if r.parent],
+        registrations=monitor.registrations,
+    )
     for key, value in exports.items():
         output = pulumi.Output.from_input(value)
         run.exports[key] = ExportedValue(

@@ -25,12 +25,12 @@ def test_plan_of_the_dev_stack():
     result = plan("--stack", "dev")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Resources (19):" in out
+    assert "Resources (20):" in out
     assert "+ auth0:index/connection:Connection  tiktok-connection" in out
     assert 'options.scopes = ["user.info.basic,user.info.profile"]' in out
     assert "options.clientSecret = [secret]" in out
     assert "options.customHeaders[0].value = [secret]" in out
-    assert "placeholder for token-proxy-function.url" in out
+    assert "placeholder for tiktok-function.url" in out
     assert "clientSecret is not set for this stack" in out
     assert "functionName           tiktok-token-proxy-dev" in out
 

@@ -29,7 +29,7 @@ def test_function_is_a_2nd_gen_python_function_with_entry_point_token():
     assert build["entryPoint"] == "token"
     assert function.inputs["location"] == "europe-west1"
     assert function.inputs["project"] == "acme-login-dev"
-    assert function.parent_type == "tiktok:gcp:TokenProxy"
+    assert function.parent_type == "tiktok-auth0:index:TokenProxy"
 
 
 def test_function_name_is_per_stack():

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_random as random
 
-from .proxy_source import ProxySource
+from . import _compat, validation
+from ._tokens import type_token
+from .naming import FUNCTION_NAME_MAX, SECRET_ID_MAX, SERVICE_ACCOUNT_ID_MAX, physical_name
+from .proxy_source import ProxySource, proxy_source
 
 __all__ = [
     "PROXY_SECRET_HEADER",
     "REQUIRED_APIS",
     "TokenProxy",
     "TokenProxyArgs",
+    "gcp_location",
     "runtime_environment",
 ]
 
@@ -52,135 +55,140 @@ def runtime_environment(allowed_client_key: str) -> dict[str, str]:
     }
 
 
-@dataclass
-class TokenProxyArgs:
-    source: ProxySource
-    allowed_client_key: pulumi.Input[str]
-    project: str
-    region: str
-    stack: str
-    max_instances: int
-    min_instances: int
+class TokenProxyArgs(TypedDict):
+    """The token proxy's settings; `TikTokLogin` passes its own (see `TikTokLoginArgs`)."""
+
+    client_key: str
+    """The one TikTok client key the proxy accepts; any other gets 401 invalid_client."""
+    gcp_project: NotRequired[str]
+    """GCP project id; defaults to the gcp provider's `gcp:project`."""
+    gcp_region: NotRequired[str]
+    """GCP region of the function and its source bucket; defaults to `gcp:region`."""
+    min_instances: NotRequired[int]
+    """Instances kept warm, 0 or more (default 0; 0 allows a cold start after idling)."""
+    max_instances: NotRequired[int]
+    """Upper bound on instances, 1 or more (default 10)."""
+
+
+def gcp_location(project: str | None, region: str | None) -> tuple[str | None, str | None]:
+    """(project, region) as given, else from the gcp provider's config (`gcp:project`, ...)."""
+    gcp_config = pulumi.Config("gcp")
+    return project or gcp_config.get("project"), region or gcp_config.get("region")
 
 
 class TokenProxy(pulumi.ComponentResource):
-    """Cloud Function `tiktok-token-proxy-<stack>`, public through roles/run.invoker only."""
+    """Cloud Function `<name>-token-proxy-<stack>`, public through roles/run.invoker only.
+
+    Around it: the APIs it needs, a private bucket with its source (the object named by the
+    source's hash, so a code change redeploys), a service account with no project roles, and the
+    proxy secret (generated once, kept in Secret Manager, readable by that account only).
+    Raises `InvalidArgumentsError` for unusable arguments, before declaring anything.
+    """
 
     url: pulumi.Output[str]
+    """The function's HTTPS URL: the token URL of the connection."""
     function_name: pulumi.Output[str]
-    proxy_secret: pulumi.Output[str]
+    """The function's name, `<name>-token-proxy-<stack>`."""
     service_account_email: pulumi.Output[str]
+    """The account the function runs as."""
+    source_sha256: str
+    """SHA-256 (hex) of the deployed proxy source."""
+    proxy_secret: pulumi.Output[str]
+    """The secret the caller sends in `proxy_secret_header` (a Pulumi secret; not an output)."""
+    proxy_secret_header: str
+    """The header that carries the proxy secret: `X-Proxy-Secret`."""
 
     def __init__(
         self, name: str, args: TokenProxyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("tiktok:gcp:TokenProxy", name, None, opts)
-        self._name, self._args = name, args
-        child = pulumi.ResourceOptions(parent=self)
-        apis = self._enable_apis(child)
+        project, region = gcp_location(args.get("gcp_project"), args.get("gcp_region"))
+        settings: dict[str, Any] = {
+            "client_key": args.get("client_key"),
+            "gcp_project": project,
+            "gcp_region": region,
+            "min_instances": args.get("min_instances", validation.DEFAULTS["min_instances"]),
+            "max_instances": args.get("max_instances", validation.DEFAULTS["max_instances"]),
+        }
+        problems = validation.check_component_name(name)
+        problems += validation.check_keys(args, TokenProxyArgs.__annotations__, "TokenProxy")
+        problems += validation.check(settings)
+        if problems:
+            raise validation.InvalidArgumentsError(f"TokenProxy {name!r}", problems)
+        super().__init__(type_token("TokenProxy"), name, None, opts)
+        self._name, self._settings = name, settings
+        self._source = proxy_source()
+        # 0.1.0 cut over-long names without a hash; its stacks keep theirs.
+        self._hashed = not _compat.is_v0_1_successor(name)
+
+        apis = self._create_apis()
         after_apis = pulumi.ResourceOptions(parent=self, depends_on=apis)
-        source_object = self._upload_source(after_apis)
-        account = gcp.serviceaccount.Account(
-            f"{name}-runtime",
-            account_id=_account_id(args.stack),
-            display_name=f"TikTok token proxy ({args.stack}); no project roles",
-            project=args.project,
-            opts=after_apis,
-        )
-        password, secret, version, access = self._store_proxy_secret(account, after_apis)
-        function = gcp.cloudfunctionsv2.Function(
-            f"{name}-function",
-            name=f"tiktok-token-proxy-{_slug(args.stack)}"[:63].rstrip("-"),
-            location=args.region,
-            project=args.project,
-            description="Turns Auth0's token request into TikTok's (client_id -> client_key).",
-            build_config=gcp.cloudfunctionsv2.FunctionBuildConfigArgs(
-                runtime=RUNTIME,
-                entry_point=ENTRY_POINT,
-                source=gcp.cloudfunctionsv2.FunctionBuildConfigSourceArgs(
-                    storage_source=gcp.cloudfunctionsv2.FunctionBuildConfigSourceStorageSourceArgs(
-                        bucket=source_object.bucket, object=source_object.name
-                    )
-                ),
-            ),
-            service_config=gcp.cloudfunctionsv2.FunctionServiceConfigArgs(
-                max_instance_count=args.max_instances,
-                min_instance_count=args.min_instances,
-                max_instance_request_concurrency=REQUEST_CONCURRENCY,
-                available_memory=MEMORY,
-                available_cpu=CPU,
-                timeout_seconds=TIMEOUT_SECONDS,
-                ingress_settings="ALLOW_ALL",  # Auth0 calls from the internet
-                all_traffic_on_latest_revision=True,
-                service_account_email=account.email,
-                environment_variables=pulumi.Output.from_input(args.allowed_client_key).apply(
-                    runtime_environment
-                ),
-                secret_environment_variables=[
-                    gcp.cloudfunctionsv2.FunctionServiceConfigSecretEnvironmentVariableArgs(
-                        key="PROXY_SECRET",
-                        project_id=args.project,
-                        secret=secret.secret_id,
-                        version=version.version,
-                    )
-                ],
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*apis, access]),
-        )
-        # Auth0 cannot present a Google identity token, so the Cloud Run service behind the
-        # function admits everyone; the proxy secret is what keeps other callers out.
-        gcp.cloudrunv2.ServiceIamMember(
-            f"{name}-public-invoker",
-            project=args.project,
-            location=args.region,
-            name=function.service_config.apply(lambda c: c.service if c else None),
-            role="roles/run.invoker",
-            member="allUsers",
-            opts=child,
-        )
+        source_object = self._create_source(after_apis)
+        account = self._create_service_account(after_apis)
+        password, secret, version, access = self._create_proxy_secret(account, after_apis)
+        function = self._create_function(source_object, account, secret, version, [*apis, access])
+        self._create_public_invoker(function)
+
         self.url = function.url
         self.function_name = function.name
-        self.proxy_secret = pulumi.Output.secret(password.result)
         self.service_account_email = account.email
+        self.source_sha256 = self._source.sha256
+        self.proxy_secret = pulumi.Output.secret(password.result)
+        self.proxy_secret_header = PROXY_SECRET_HEADER
         self.register_outputs(
             {
                 "url": self.url,
                 "function_name": self.function_name,
                 "service_account_email": self.service_account_email,
+                "source_sha256": self.source_sha256,
             }
         )
 
-    def _enable_apis(self, opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+    def _physical_name(self, word: str, max_length: int) -> str:
+        return physical_name(
+            self._name, word, pulumi.get_stack(), max_length=max_length, hashed=self._hashed
+        )
+
+    def _create_apis(self) -> list[pulumi.Resource]:
         return [
             gcp.projects.Service(
                 f"{self._name}-api-{api}",
-                project=self._args.project,
+                project=self._settings["gcp_project"],
                 service=f"{api}.googleapis.com",
                 disable_on_destroy=False,  # other workloads in the project may use it
-                opts=opts,
+                opts=pulumi.ResourceOptions(parent=self),
             )
             for api in REQUIRED_APIS
         ]
 
-    def _upload_source(self, opts: pulumi.ResourceOptions) -> gcp.storage.BucketObject:
+    def _create_source(self, opts: pulumi.ResourceOptions) -> gcp.storage.BucketObject:
         bucket = gcp.storage.Bucket(
             f"{self._name}-source",
-            project=self._args.project,
-            location=self._args.region,
+            project=self._settings["gcp_project"],
+            location=self._settings["gcp_region"],
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             force_destroy=True,  # it holds only build inputs that the program re-uploads
             opts=opts,
         )
+        source: ProxySource = self._source
         return gcp.storage.BucketObject(
             f"{self._name}-source-archive",
             bucket=bucket.name,
-            name=self._args.source.object_name,
-            source=self._args.source.archive(),
+            name=source.object_name,
+            source=source.archive(),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _store_proxy_secret(
+    def _create_service_account(self, opts: pulumi.ResourceOptions) -> gcp.serviceaccount.Account:
+        return gcp.serviceaccount.Account(
+            f"{self._name}-runtime",
+            account_id=self._physical_name("proxy", SERVICE_ACCOUNT_ID_MAX),
+            display_name=f"TikTok token proxy ({pulumi.get_stack()}); no project roles",
+            project=self._settings["gcp_project"],
+            opts=opts,
+        )
+
+    def _create_proxy_secret(
         self, account: gcp.serviceaccount.Account, opts: pulumi.ResourceOptions
     ) -> tuple[
         random.RandomPassword,
@@ -194,8 +202,8 @@ class TokenProxy(pulumi.ComponentResource):
         )
         secret = gcp.secretmanager.Secret(
             f"{self._name}-proxy-secret",
-            project=self._args.project,
-            secret_id=f"tiktok-proxy-secret-{_slug(self._args.stack)}"[:255],
+            project=self._settings["gcp_project"],
+            secret_id=self._physical_name("proxy-secret", SECRET_ID_MAX),
             replication=gcp.secretmanager.SecretReplicationArgs(
                 auto=gcp.secretmanager.SecretReplicationAutoArgs()
             ),
@@ -209,7 +217,7 @@ class TokenProxy(pulumi.ComponentResource):
         )
         access = gcp.secretmanager.SecretIamMember(
             f"{self._name}-proxy-secret-access",
-            project=self._args.project,
+            project=self._settings["gcp_project"],
             secret_id=secret.secret_id,
             role="roles/secretmanager.secretAccessor",
             member=account.email.apply(lambda email: f"serviceAccount:{email}"),
@@ -217,11 +225,62 @@ class TokenProxy(pulumi.ComponentResource):
         )
         return password, secret, version, access
 
+    def _create_function(
+        self,
+        source_object: gcp.storage.BucketObject,
+        account: gcp.serviceaccount.Account,
+        secret: gcp.secretmanager.Secret,
+        version: gcp.secretmanager.SecretVersion,
+        depends_on: list[pulumi.Resource],
+    ) -> gcp.cloudfunctionsv2.Function:
+        project = self._settings["gcp_project"]
+        return gcp.cloudfunctionsv2.Function(
+            f"{self._name}-function",
+            name=self._physical_name("token-proxy", FUNCTION_NAME_MAX),
+            location=self._settings["gcp_region"],
+            project=project,
+            description="Turns Auth0's token request into TikTok's (client_id -> client_key).",
+            build_config=gcp.cloudfunctionsv2.FunctionBuildConfigArgs(
+                runtime=RUNTIME,
+                entry_point=ENTRY_POINT,
+                source=gcp.cloudfunctionsv2.FunctionBuildConfigSourceArgs(
+                    storage_source=gcp.cloudfunctionsv2.FunctionBuildConfigSourceStorageSourceArgs(
+                        bucket=source_object.bucket, object=source_object.name
+                    )
+                ),
+            ),
+            service_config=gcp.cloudfunctionsv2.FunctionServiceConfigArgs(
+                max_instance_count=self._settings["max_instances"],
+                min_instance_count=self._settings["min_instances"],
+                max_instance_request_concurrency=REQUEST_CONCURRENCY,
+                available_memory=MEMORY,
+                available_cpu=CPU,
+                timeout_seconds=TIMEOUT_SECONDS,
+                ingress_settings="ALLOW_ALL",  # Auth0 calls from the internet
+                all_traffic_on_latest_revision=True,
+                service_account_email=account.email,
+                environment_variables=runtime_environment(self._settings["client_key"]),
+                secret_environment_variables=[
+                    gcp.cloudfunctionsv2.FunctionServiceConfigSecretEnvironmentVariableArgs(
+                        key="PROXY_SECRET",
+                        project_id=project,
+                        secret=secret.secret_id,
+                        version=version.version,
+                    )
+                ],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-") or "stack"
-
-
-def _account_id(stack: str) -> str:
-    """Service account ids: 6-30 characters, lowercase, starting with a letter."""
-    return f"tiktok-proxy-{_slug(stack)}"[:30].rstrip("-")
+    def _create_public_invoker(self, function: gcp.cloudfunctionsv2.Function) -> None:
+        # Auth0 cannot present a Google identity token, so the Cloud Run service behind the
+        # function admits everyone; the proxy secret is what keeps other callers out.
+        gcp.cloudrunv2.ServiceIamMember(
+            f"{self._name}-public-invoker",
+            project=self._settings["gcp_project"],
+            location=self._settings["gcp_region"],
+            name=function.service_config.apply(lambda c: c.service if c else None),
+            role="roles/run.invoker",
+            member="allUsers",
+            opts=pulumi.ResourceOptions(parent=self),
+        )

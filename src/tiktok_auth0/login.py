@@ -1,0 +1,209 @@
+"""TikTokLogin: TikTok login behind Auth0 in one component, for programs in any Pulumi language.
+
+No `from __future__ import annotations` here: Pulumi's analyzer reads these annotations at run
+time to infer the package schema (`pulumi.provider.experimental.analyzer`).
+"""
+
+import inspect
+from collections.abc import Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+
+from . import _compat, validation
+from ._tokens import type_token
+from .connection import TikTokConnection, TikTokConnectionArgs
+from .token_proxy import TokenProxy, TokenProxyArgs, gcp_location
+
+__all__ = ["TikTokLogin", "TikTokLoginArgs"]
+
+
+class TikTokLoginArgs(TypedDict):
+    """The arguments of TikTokLogin. In the Pulumi schema (and so in TypeScript, Go, .NET and the
+    stack config) each is spelt in camelCase: `client_key` is `clientKey`."""
+
+    client_key: str
+    (
+        "Client key of the TikTok app (TikTok for Developers > your app > Login Kit), e.g. "
+        "`sbawxxxxxxxxxxxxxx` for a sandbox app. Not a secret: it is part of the authorize URL. "
+        "Required."
+    )
+    client_secret: pulumi.Input[str]
+    (
+        "Client secret of the TikTok app. Pass it as a Pulumi secret (`pulumi config set "
+        "--secret clientSecret`, then `config.require_secret`); it is marked secret here in any "
+        "case, so it is encrypted in state and never shown. Required."
+    )
+    scopes: NotRequired[Sequence[str]]
+    (
+        "TikTok scopes asked for at login, one per item, each at most once: `user.info.basic` "
+        "(always required), `user.info.profile`, `user.info.stats`, `video.list`, "
+        "`video.upload`, `video.publish`. Sent to TikTok comma-joined; the profile script asks "
+        "for exactly the user-info fields they unlock. Default: `user.info.basic` alone."
+    )
+    user_id_field: NotRequired[str]
+    (
+        "Which TikTok id becomes the Auth0 `user_id`: `union_id` (the same across all apps of "
+        "one TikTok developer account) or `open_id` (one per app). Never change it once users "
+        "exist: every user would be created again. Default: `union_id`."
+    )
+    enabled_clients: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    (
+        "Auth0 application (client) ids that offer TikTok login, e.g. `AbCdEf0123456789`. This "
+        "list owns the whole set: an application enabled by hand is disabled. Default: none."
+    )
+    connection_name: NotRequired[str]
+    (
+        "Name of the Auth0 connection: 1 to 128 letters, digits and dashes, starting and ending "
+        "with a letter or digit. Changing it replaces the connection, which orphans its users. "
+        "Default: the component's name."
+    )
+    display_name: NotRequired[str]
+    """Label of the login button, any non-empty text. Default: `TikTok`."""
+    gcp_project: NotRequired[str]
+    (
+        "GCP project id the token proxy is deployed to, e.g. `acme-login-prod`. Default: the "
+        "gcp provider's `gcp:project`."
+    )
+    gcp_region: NotRequired[str]
+    (
+        "GCP region of the token proxy, e.g. `europe-west1`. Default: the gcp provider's "
+        "`gcp:region`."
+    )
+    min_instances: NotRequired[int]
+    (
+        "Token proxy instances kept warm: a whole number from 0 to `max_instances`. 0 lets the "
+        "first login after idling wait for a cold start. Default: 0."
+    )
+    max_instances: NotRequired[int]
+    (
+        "Upper bound on token proxy instances: a whole number, 1 or more; each instance serves "
+        "up to 80 token exchanges at once. Default: 10."
+    )
+    protect: NotRequired[bool]
+    (
+        "Protect the Auth0 connection from deletion and replacement (a replaced connection "
+        "orphans its users): true or false. Default: false."
+    )
+
+
+class TikTokLogin(pulumi.ComponentResource):
+    """TikTok login behind Auth0: an Auth0 custom social connection for TikTok and the token
+    proxy TikTok needs, a 2nd-gen Cloud Function, wired together in one deployment.
+
+    The connection's token URL, proxy-secret header and secret come from its own proxy, and its
+    profile script is rendered from its own scopes and user id field. Every GCP resource is
+    named from the component's name and the stack (`<name>-token-proxy-<stack>`), so several
+    instances coexist in one stack. Unusable arguments raise an error naming each one, before
+    anything is declared.
+    """
+
+    token_url: pulumi.Output[str]
+    """HTTPS URL of the token proxy, which the connection uses as its token URL."""
+    connection_id: pulumi.Output[str]
+    """Id of the Auth0 connection (`con_` and 16 letters and digits)."""
+    connection_name: pulumi.Output[str]
+    """Name of the Auth0 connection; its users' ids read `oauth2|<name>|<TikTok id>`."""
+    function_name: pulumi.Output[str]
+    (
+        "Name of the token proxy's Cloud Function, `<name>-token-proxy-<stack>`: at most 63 "
+        "characters, a longer one cut and ended with 6 hex digits of a hash."
+    )
+    function_url: pulumi.Output[str]
+    """HTTPS URL of the token proxy's Cloud Function (the same as `token_url`)."""
+    proxy_source_sha256: pulumi.Output[str]
+    (
+        "SHA-256 of the deployed token proxy source (its file names and contents), 64 lowercase "
+        "hex digits."
+    )
+    profile_script_sha256: pulumi.Output[str]
+    """SHA-256 of the profile script deployed to Auth0, 64 lowercase hex digits."""
+
+    def __init__(
+        self, name: str, args: TikTokLoginArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        """Declare the proxy and the connection. `name`: lowercase letters, digits and dashes,
+        starting with a letter. Raises InvalidArgumentsError (a pulumi.RunError, printed without a
+        traceback) listing every unusable argument, before anything is declared."""
+        settings = _settings(name, args)
+        super().__init__(type_token("TikTokLogin"), name, None, opts)
+        proxy = self._create_proxy(name, settings)
+        connection = self._create_connection(name, settings, proxy)
+
+        self.token_url = proxy.url
+        self.connection_id = connection.connection_id
+        self.connection_name = connection.connection_name
+        self.function_name = proxy.function_name
+        self.function_url = proxy.url
+        self.proxy_source_sha256 = pulumi.Output.from_input(proxy.source_sha256)
+        self.profile_script_sha256 = pulumi.Output.from_input(connection.profile_script_sha256)
+        self.register_outputs(
+            {
+                "token_url": self.token_url,
+                "connection_id": self.connection_id,
+                "connection_name": self.connection_name,
+                "function_name": self.function_name,
+                "function_url": self.function_url,
+                "proxy_source_sha256": self.proxy_source_sha256,
+                "profile_script_sha256": self.profile_script_sha256,
+            }
+        )
+
+    def _create_proxy(self, name: str, settings: dict[str, Any]) -> TokenProxy:
+        return TokenProxy(
+            name,
+            TokenProxyArgs(
+                client_key=settings["client_key"],
+                gcp_project=settings["gcp_project"],
+                gcp_region=settings["gcp_region"],
+                min_instances=settings["min_instances"],
+                max_instances=settings["max_instances"],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, aliases=_compat.proxy_aliases(name)),
+        )
+
+    def _create_connection(
+        self, name: str, settings: dict[str, Any], proxy: TokenProxy
+    ) -> TikTokConnection:
+        return TikTokConnection(
+            name,
+            TikTokConnectionArgs(
+                proxy=proxy,
+                client_key=settings["client_key"],
+                client_secret=settings["client_secret"],
+                scopes=settings["scopes"],
+                user_id_field=settings["user_id_field"],
+                enabled_clients=settings["enabled_clients"],
+                connection_name=settings["connection_name"],
+                display_name=settings["display_name"],
+                protect=settings["protect"],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, aliases=_compat.connection_aliases(name)),
+        )
+
+
+# The schema's description of the component: the docstring without Python's indentation.
+TikTokLogin.__doc__ = inspect.cleandoc(TikTokLogin.__doc__ or "")
+
+
+def _settings(name: str, args: TikTokLoginArgs) -> dict[str, Any]:
+    """The arguments with defaults applied; raises InvalidArgumentsError listing every problem."""
+    project, region = gcp_location(args.get("gcp_project"), args.get("gcp_region"))
+    given: dict[str, Any] = dict(args)
+    settings = {
+        key: given.get(key, validation.DEFAULTS.get(key)) for key in TikTokLoginArgs.__annotations__
+    }
+    settings["connection_name"] = given.get("connection_name", name)
+    settings["gcp_project"], settings["gcp_region"] = project, region
+    if isinstance(settings["scopes"], list | tuple):
+        settings["scopes"] = tuple(settings["scopes"])
+    problems = validation.check_component_name(name)
+    problems += validation.check_keys(given, TikTokLoginArgs.__annotations__, "TikTokLogin")
+    problems += validation.check(settings)
+    if problems:
+        raise validation.InvalidArgumentsError(
+            f"TikTokLogin {name!r}: arguments are not usable (named as in the schema; in Python "
+            "userIdField is user_id_field)",
+            problems,
+        )
+    return settings

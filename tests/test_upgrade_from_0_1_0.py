@@ -1,0 +1,142 @@
+"""Upgrading a stack deployed with 0.1.0: `pulumi up` takes over every resource (same URN or an
+alias of it), keeps every physical name and declares the same inputs, so nothing is replaced.
+
+The baseline, tests/fixtures/stacks-0.1.0.json, was recorded from the 0.1.0 program with
+`python -m devtools.snapshot` for the dev and prod stacks, before the code moved into TikTokLogin.
+Aliases are resolved as the engine resolves them (devtools/engine.py), not as the mock runtime
+(which ignores them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from devtools.engine import Takeover, take_over
+from devtools.mock_runtime import PROJECT, REPO, ProgramRun, run_program
+from devtools.plan import load_stack_config
+from devtools.snapshot import snapshot
+from tiktok_auth0.profile_script import render_profile_script
+from tiktok_auth0.proxy_source import proxy_source
+
+BASELINE = json.loads((REPO / "tests" / "fixtures" / "stacks-0.1.0.json").read_text())
+ARCHIVE_NAME = re.compile(r"^token-proxy-[0-9a-f]{32}\.zip$")
+# Components whose type token changed; every custom resource keeps its type.
+RETYPED = {
+    "tiktok:gcp:TokenProxy": "tiktok-auth0:index:TokenProxy",
+    "tiktok:auth0:SocialConnection": "tiktok-auth0:index:TikTokConnection",
+}
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def upgrade(request) -> tuple[str, ProgramRun, list[Takeover]]:
+    stack = request.param
+    config, secret_keys, _ = load_stack_config(REPO / f"Pulumi.{stack}.yaml")
+    run = run_program(stack=stack, config=config, secret_keys=secret_keys)
+    old_urns = [r["urn"] for r in BASELINE[stack]["resources"]]
+    return stack, run, take_over(run.registrations, old_urns, stack, PROJECT)
+
+
+def test_every_old_resource_is_taken_over_by_exactly_one_new_one(upgrade):
+    stack, _, takeovers = upgrade
+    claimed = Counter(t.old_urn for t in takeovers if t.old_urn)
+    assert set(claimed) == {r["urn"] for r in BASELINE[stack]["resources"]}
+    assert set(claimed.values()) == {1}
+    created = [t.urn for t in takeovers if t.old_urn is None]
+    # Only the new component itself is created: it has no cloud resource of its own.
+    assert created == [f"urn:pulumi:{stack}::{PROJECT}::tiktok-auth0:index:TikTokLogin::tiktok"]
+
+
+def test_resources_that_moved_are_found_through_aliases_not_by_chance(upgrade):
+    _, _, takeovers = upgrade
+    moved = [t for t in takeovers if t.old_urn and t.old_urn != t.urn]
+    assert len(moved) == len(BASELINE["dev"]["resources"])  # every URN changed, all aliased
+    for takeover in moved:
+        assert takeover.old_urn in takeover.aliases
+
+
+def test_the_repositorys_stacks_keep_their_physical_names(upgrade):
+    stack, run, _ = upgrade
+    kept = {
+        "gcp:cloudfunctionsv2/function:Function": [f"tiktok-token-proxy-{stack}"],
+        "gcp:serviceaccount/account:Account": [f"tiktok-proxy-{stack}"],
+        "gcp:secretmanager/secret:Secret": [f"tiktok-proxy-secret-{stack}"],
+        "auth0:index/connection:Connection": ["tiktok"],
+    }
+    assert BASELINE[stack]["physical_names"] == kept
+    assert snapshot(stack, run)["physical_names"] == kept
+
+
+def test_every_resource_is_declared_with_the_same_inputs(upgrade):
+    stack, run, takeovers = upgrade
+    old = {r["urn"]: r for r in BASELINE[stack]["resources"]}
+    new = {r["urn"]: r for r in snapshot(stack, run)["resources"]}
+    pairs = [(new[t.urn], old[t.old_urn]) for t in takeovers if t.old_urn]
+    # One resource's inputs carry another's made-up values (a bucket's name, a secret's id).
+    placeholders = {k: v for after, before in pairs for k, v in _placeholder_pairs(after, before)}
+    for after, before in pairs:
+        expected_type = RETYPED.get(before["type"], before["type"])
+        assert (after["type"], after["custom"], after["protect"]) == (
+            expected_type,
+            before["custom"],
+            before["protect"],
+        ), after["urn"]
+        assert _comparable(after["inputs"], placeholders) == _comparable(before["inputs"]), (
+            f"{after['urn']} is declared differently from {before['urn']}"
+        )
+
+
+def test_what_the_content_markers_stand_for_is_the_current_source(upgrade):
+    """The proxy source and the profile script may change between releases (a redeploy, not a
+    replacement); the comparison above leaves their content out, and this checks what is there."""
+    _, run, _ = upgrade
+    (archive,) = [r for r in run.resources if r.typ == "gcp:storage/bucketObject:BucketObject"]
+    assert archive.inputs["name"] == proxy_source().object_name
+    (connection,) = [r for r in run.resources if r.typ == "auth0:index/connection:Connection"]
+    options = connection.inputs["options"]["value"]
+    scopes = tuple(options["scopes"][0].split(","))
+    script = options["scripts"]["fetchUserProfile"]
+    assert script in {render_profile_script(scopes, field) for field in ("union_id", "open_id")}
+
+
+def _placeholder_pairs(new: dict[str, Any], old: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the mocks made up for the new resource, and what they made up for the old one (ids
+    and computed values are named after the logical name, which changed)."""
+    pairs = [(new["id"], old["id"])] if new.get("id") else []
+    new_leaves, old_leaves = _leaves(new.get("computed")), _leaves(old.get("computed"))
+    assert [path for path, _ in new_leaves] == [path for path, _ in old_leaves], new["urn"]
+    for (_, value), (_, was) in zip(new_leaves, old_leaves, strict=True):
+        if isinstance(value, str) and value != was:
+            pairs.append((value, was))
+    return pairs
+
+
+def _leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [leaf for k in sorted(value) for leaf in _leaves(value[k], f"{path}.{k}")]
+    if isinstance(value, list):
+        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{path}[{i}]")]
+    return [(path, value)]
+
+
+def _comparable(value: Any, placeholders: dict[str, str] | None = None, key: str = "") -> Any:
+    """The value with content-derived parts replaced by markers and made-up values by the old
+    resource's."""
+    placeholders = placeholders or {}
+    if key == "fetchUserProfile":
+        value = "<profile script>"
+    elif key == "source" and isinstance(value, dict) and "assets" in value:
+        value = "<proxy source archive>"
+    elif isinstance(value, dict):
+        value = {k: _comparable(v, placeholders, k) for k, v in value.items()}
+    elif isinstance(value, list):
+        value = [_comparable(v, placeholders) for v in value]
+    elif isinstance(value, str) and ARCHIVE_NAME.match(value):
+        value = "<archive named by the proxy source's hash>"
+    elif isinstance(value, str):
+        value = placeholders.get(value, value)
+    return value
