@@ -60,6 +60,7 @@ __all__ = [
     "UsageError",
     "main",
     "parse",
+    "render",
     "run",
 ]
 

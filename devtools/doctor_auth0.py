@@ -74,16 +74,19 @@ class ManagementAPI:
         self._token: str | None = None
 
     def connection(self, connection_id: str) -> dict[str, Any]:
+        """The connection object (`GET /api/v2/connections/{id}`); CheckFailed on a 404."""
         response = self._get(f"/api/v2/connections/{connection_id}")
         if response.status_code == 404:
             raise CheckFailed(
                 f"Auth0 has no connection {connection_id}",
                 cause="the outputs are from a stack of another tenant, or the connection is gone",
-                fix="set AUTH0_DOMAIN to the stack's tenant; pulumi up recreates a deleted one",
+                fix="set AUTH0_DOMAIN to the stack's tenant; a redeploy recreates a deleted one",
             )
         return _object(self._ok(response), "the connection")
 
     def enabled_client_ids(self, connection_id: str) -> list[str]:
+        """Every application id the connection is enabled for, following `next` page by page
+        (at most MAX_PAGES pages of PAGE_SIZE)."""
         ids: list[str] = []
         params: dict[str, str | int] = {"take": PAGE_SIZE}
         for _ in range(MAX_PAGES):
@@ -181,6 +184,7 @@ def read_connection(
 
 
 def token_url_is_function(options: dict[str, Any], deployment: Deployment) -> Outcome:
+    """`options.tokenURL` is the function URL (a trailing slash aside)."""
     token_url = options.get("tokenURL")
     if isinstance(token_url, str) and token_url.rstrip("/") == deployment.function_url.rstrip("/"):
         return passed(f"tokenURL is {token_url}")
@@ -188,11 +192,12 @@ def token_url_is_function(options: dict[str, Any], deployment: Deployment) -> Ou
         f"tokenURL is {token_url!r}, not {deployment.function_url}",
         cause="Auth0 sends the token exchange elsewhere: the connection was edited by hand, or "
         "belongs to another stack",
-        fix=f"{deployment.up}; {_NEVER_EDIT}",
+        fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
     )
 
 
 def upstream_params_carry_client_key(options: dict[str, Any], deployment: Deployment) -> Outcome:
+    """`options.upstream_params` is `{"client_key": {"value": <the stack's clientKey>}}`."""
     params = options.get("upstream_params")
     if isinstance(params, str):  # the provider's input is JSON text; the API stores an object
         try:
@@ -207,17 +212,18 @@ def upstream_params_carry_client_key(options: dict[str, Any], deployment: Deploy
         return failed(
             "upstream_params carry no client_key value",
             cause="the authorize redirect lacks client_key: TikTok's page says the app is invalid",
-            fix=f"{deployment.up}; {_NEVER_EDIT}",
+            fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
         )
     return failed(
         f"upstream_params carry client_key {value!r}, not this stack's {deployment.client_key}",
         cause="the authorize redirect names another TikTok app (sandbox and production keys "
         "differ)",
-        fix=f"{deployment.up}; {_NEVER_EDIT}",
+        fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
     )
 
 
 def scope_has_no_spaces(options: dict[str, Any], deployment: Deployment) -> Outcome:
+    """`options.scope` is one non-empty value without whitespace (TikTok splits on commas)."""
     scope = options.get("scope")
     if isinstance(scope, list):  # Auth0 joins a list's items with spaces
         scope = " ".join(str(item) for item in scope)
@@ -225,18 +231,19 @@ def scope_has_no_spaces(options: dict[str, Any], deployment: Deployment) -> Outc
         return failed(
             "the connection has no scope",
             cause="Auth0 asks TikTok for no scope, so the profile lacks user.info.basic",
-            fix=f"{deployment.up}; {_NEVER_EDIT}",
+            fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
         )
     if scope != "".join(scope.split()):
         return failed(
             f"scope {scope!r} has spaces",
             cause="TikTok rejects space-separated scopes (invalid_scope); it needs commas",
-            fix=f"{deployment.up} (it sends one comma-joined value); {_NEVER_EDIT}",
+            fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
         )
     return passed(f"scope {scope}")
 
 
 def enabled_applications_exist(api: ManagementAPI, deployment: Deployment) -> Outcome:
+    """The connection is enabled for at least one application, and each one exists."""
     assert deployment.connection_id is not None
     try:
         ids = api.enabled_client_ids(deployment.connection_id)
@@ -247,33 +254,29 @@ def enabled_applications_exist(api: ManagementAPI, deployment: Deployment) -> Ou
         return failed(
             "the connection is enabled for no application",
             cause="no login page offers TikTok",
-            fix=f"list the application ids in enabledClients; {deployment.up}",
+            fix="set enabledClients in the stack's config (a reviewed change)",
         )
     if missing := [client_id for client_id, name in names.items() if name is None]:
         return failed(
             f"enabled for applications that do not exist: {', '.join(missing)}",
             cause="the applications were deleted, but the connection still lists them",
-            fix=f"remove them from enabledClients; {deployment.up}",
+            fix="remove them from enabledClients in the stack's config (a reviewed change)",
         )
     return passed(f"{len(ids)} enabled: " + ", ".join(f"{n} ({i})" for i, n in names.items()))
 
 
 def custom_header_matches(options: dict[str, Any], deployment: Deployment, secret: str) -> Outcome:
+    """`options.customHeaders` sends the proxy secret in the stack's header (the name compared
+    without regard to case, the value in constant time; neither is ever printed)."""
     headers = options.get("customHeaders")
+    headers = headers if isinstance(headers, dict) else {}
     wanted = deployment.secret_header.lower()
-    sent = (
-        next(
-            (v for k, v in headers.items() if k.lower() == wanted),
-            None,
-        )
-        if isinstance(headers, dict)
-        else None
-    )
+    sent = next((value for name, value in headers.items() if name.lower() == wanted), None)
     if not isinstance(sent, str):
         return failed(
             f"the connection sends no {deployment.secret_header} header",
             cause="the proxy answers every token exchange from Auth0 with 401 invalid_client",
-            fix=f"{deployment.up}; {_NEVER_EDIT}",
+            fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
         )
     if not hmac.compare_digest(sent.encode(), secret.encode()):
         return failed(
@@ -281,7 +284,7 @@ def custom_header_matches(options: dict[str, Any], deployment: Deployment, secre
             cause="Auth0 sends a stale or foreign secret (options edited by hand, or a rotation "
             "half done), which the proxy refuses unless it is its PROXY_SECRET_PREVIOUS; or the "
             "doctor holds the wrong secret (see the health route's check)",
-            fix=f"{deployment.up}; {_NEVER_EDIT}",
+            fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
         )
     return passed(f"{deployment.secret_header} matches the proxy secret")
 

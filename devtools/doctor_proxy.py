@@ -60,7 +60,7 @@ def refuses_without_secret(response: httpx.Response, deployment: Deployment) -> 
         return failed(
             "HTTP 200 without the proxy secret",
             cause="the function runs without PROXY_SECRET: anyone can call it",
-            fix=f"{deployment.up} (it gives the function PROXY_SECRET from Secret Manager)",
+            fix=f"{deployment.redeploy}: it gives the function PROXY_SECRET from Secret Manager",
         )
     if status == 404:
         return _no_health_route(deployment)
@@ -122,13 +122,13 @@ def reaches_tiktok(client: httpx.Client, deployment: Deployment, secret: str) ->
         return failed(
             "the token endpoint issued tokens for a dummy code",
             cause="the function's TIKTOK_TOKEN_URL does not point at TikTok",
-            fix=f"{deployment.up} (the program leaves TIKTOK_TOKEN_URL at TikTok's)",
+            fix=f"{deployment.redeploy}: the program leaves TIKTOK_TOKEN_URL at TikTok's",
         )
     if status == 401 and "unknown client_id" in description:
         return failed(
             seen,
             cause="the function's ALLOWED_CLIENT_KEYS does not hold this stack's clientKey",
-            fix=f"{deployment.up} (both come from clientKey)",
+            fix=f"{deployment.redeploy}: both come from clientKey",
         )
     if status == 401 and deployment.secret_header in description:
         return _secret_refused(deployment)
@@ -192,7 +192,7 @@ def _secret_refused(deployment: Deployment) -> Outcome:
         ),
         fix=(
             "unset PROXY_SECRET to read the secret from Secret Manager; disable a version added "
-            f"by hand (gcloud secrets versions disable); {deployment.up}"
+            f"by hand (gcloud secrets versions disable); {deployment.redeploy}"
         ),
     )
 
@@ -201,7 +201,7 @@ def _no_health_route(deployment: Deployment) -> Outcome:
     return failed(
         f"the proxy has no {HEALTH_PATH} route (404)",
         cause="the deployed proxy predates the health route",
-        fix=f"{deployment.up} to deploy the current proxy",
+        fix=f"{deployment.redeploy}, which deploys the current proxy",
     )
 
 
@@ -222,7 +222,7 @@ def _unreachable(exc: httpx.HTTPError, deployment: Deployment) -> Outcome:
     return failed(
         seen,
         cause="nothing answers there: the function is not deployed, or the URL is wrong",
-        fix=f"check functionUrl is from stack {deployment.stack}; {deployment.up}",
+        fix=f"check functionUrl is from stack {deployment.stack}; {deployment.redeploy}",
     )
 
 
@@ -245,13 +245,13 @@ def _not_the_proxy(response: httpx.Response, deployment: Deployment) -> Outcome:
                 "Cloud Run refuses callers without a Google identity: roles/run.invoker for "
                 "allUsers is missing, or an organization policy removed it (Auth0 is refused too)"
             ),
-            fix=f"{deployment.up} (it grants the role); ask for an org policy exception",
+            fix=f"{deployment.redeploy}, which grants the role; ask for an org policy exception",
         )
     if status == 404:
         return failed(
             seen,
             cause="no function serves this URL: deleted, or the URL belongs to another stack",
-            fix=f"check functionUrl is from stack {deployment.stack}; {deployment.up}",
+            fix=f"check functionUrl is from stack {deployment.stack}; {deployment.redeploy}",
         )
     if status >= 500:
         return failed(
@@ -260,10 +260,10 @@ def _not_the_proxy(response: httpx.Response, deployment: Deployment) -> Outcome:
                 "the function does not start or crashed: its logs hold a CRITICAL line "
                 "(outcome config_error) naming the setting it cannot use"
             ),
-            fix=f"read the function's logs; {deployment.up}",
+            fix=f"read the function's logs; {deployment.redeploy}",
         )
     return failed(
         seen,
         cause="something other than the token proxy answers at this URL",
-        fix=f"check functionUrl is from stack {deployment.stack}; {deployment.up}",
+        fix=f"check functionUrl is from stack {deployment.stack}; {deployment.redeploy}",
     )

@@ -19,7 +19,7 @@ class Deployment:
     `function_url`: the token proxy's URL, https (plain http only on 127.0.0.1). `secret_header`:
     the header that carries the proxy secret. `client_key`: the TikTok client key the function
     allows. `connection_id`: the Auth0 connection ("con_..."), None when the Auth0 checks do not
-    run. `stack`: the stack's name, used in the fixes the doctor prints ("pulumi up -s <stack>").
+    run. `stack`: the stack's name, used in the fixes the doctor prints.
     """
 
     stack: str
@@ -29,9 +29,13 @@ class Deployment:
     connection_id: str | None = None
 
     @property
-    def up(self) -> str:
-        """The command that puts the stack back as its program declares it."""
-        return f"pulumi up -s {self.stack}"
+    def redeploy(self) -> str:
+        """How to put the stack back as main declares it: through its deploy workflow, as every
+        change goes (a laptop `pulumi up` on a CI-deployed stack is undone by the next merge)."""
+        return (
+            f"redeploy {self.stack} (re-run its last Deploy workflow run; "
+            f"pulumi up -s {self.stack} only if no workflow deploys it)"
+        )
 
 
 @dataclass(frozen=True)
@@ -55,14 +59,17 @@ class CheckFailed(Exception):
 
 
 def passed(detail: str) -> Outcome:
+    """The check passed; `detail` says what was seen."""
     return Outcome("passed", detail)
 
 
 def failed(detail: str, *, cause: str, fix: str) -> Outcome:
+    """The check failed: what was seen, the likely cause, and what to do."""
     return Outcome("failed", detail, cause, fix)
 
 
 def skipped(reason: str) -> Outcome:
+    """The check did not run; `reason` says why (a failed check it needs, missing input)."""
     return Outcome("skipped", reason)
 
 

@@ -25,6 +25,8 @@ __all__ = ["Auth0ManagementStandIn"]
 
 
 class Auth0ManagementStandIn:
+    """One tenant in a background thread; `client_id`/`client_secret` are the doctor's reader."""
+
     def __init__(self, *, client_id: str, client_secret: str, page_size: int = 50) -> None:
         self.client_id, self.client_secret, self.page_size = client_id, client_secret, page_size
         self.connections: dict[str, dict[str, Any]] = {}

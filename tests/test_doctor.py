@@ -5,6 +5,7 @@ error; the Auth0 checks skipped without Auth0 credentials."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -21,6 +22,7 @@ from devtools.doctor import (
     FUNCTION_URL,
     PROXY_SECRET_HEADER,
     PROXY_SECRET_ID,
+    main,
 )
 from devtools.doctor_proxy import DUMMY_CODE, HEALTH_PATH, PROBE_HEADER
 from devtools.proxy_process import REPO, free_port
@@ -93,10 +95,11 @@ def outputs_for(function_url: str, **overrides) -> dict:
 
 
 @pytest.fixture
-def doctor(tmp_path, tenant):
-    """Run the doctor as a person does, in its own process; returns (status, stdout, stderr)."""
+def doctor(tmp_path, tenant, monkeypatch, capsys):
+    """Run the doctor as a person does, in its own process (or, for the quick usage checks,
+    its `main` in this one); returns (status, stdout, stderr)."""
 
-    def run(outputs, *, auth0=True, make=False, stdin=None, args=None, **env):
+    def run(outputs, *, auth0=True, make=False, stdin=None, args=None, in_process=False, **env):
         path = tmp_path / "outputs.json"
         if outputs is not None:
             path.write_text(json.dumps(outputs, indent=2))
@@ -118,26 +121,34 @@ def doctor(tmp_path, tenant):
                 if make
                 else ["--stack", "local", "--outputs", str(path)]
             )
-        command = (
-            ["make", "--no-print-directory", "doctor", *args]
-            if make
-            else [sys.executable, "-m", "devtools.doctor", *args]
-        )
-        result = subprocess.run(
-            command,
-            cwd=REPO,
-            env=environ,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        for text in (result.stdout, result.stderr):
+        if in_process:
+            monkeypatch.setattr(os, "environ", environ)
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+            capsys.readouterr()
+            status = main(args)
+            stdout, stderr = capsys.readouterr()
+        else:
+            command = (
+                ["make", "--no-print-directory", "doctor", *args]
+                if make
+                else [sys.executable, "-m", "devtools.doctor", *args]
+            )
+            result = subprocess.run(
+                command,
+                cwd=REPO,
+                env=environ,
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            status, stdout, stderr = result.returncode, result.stdout, result.stderr
+        for text in (stdout, stderr):
             assert "Traceback" not in text
             for secret in (PROXY_SECRET, READER_SECRET, APP.client_secret):
                 assert secret not in text
-        return result.returncode, result.stdout, result.stderr
+        return status, stdout, stderr
 
     return run
 
@@ -317,6 +328,8 @@ def test_a_broken_connection_fails_its_check(doctor, proxy, tenant, breakage, ch
     assert status == 1
     shown = failure(stdout, check)
     assert seen in shown and cause in shown
+    # Through the stack's deploy workflow, as every change goes; never a laptop `up` first.
+    assert "fix:   redeploy local (re-run its last Deploy workflow run; pulumi up" in shown
     assert [c for c, mark in marks(stdout).items() if mark == "✗"] == [check]
 
 
@@ -425,7 +438,9 @@ def test_usage_errors_exit_2_with_one_line(doctor, proxy, case, outputs, env, me
     elif isinstance(outputs, str):
         args = ["--stack", "local", "--outputs", "-"]
     stdin = outputs if isinstance(outputs, str) else None
-    status, stdout, stderr = doctor(None if stdin else outputs, stdin=stdin, args=args, **env)
+    status, stdout, stderr = doctor(
+        None if stdin else outputs, stdin=stdin, args=args, in_process=True, **env
+    )
     assert status == 2, (case, stdout, stderr)
     assert stdout == ""
     assert stderr.count("\n") == 1 and stderr.startswith("doctor: "), stderr
