@@ -46,6 +46,13 @@ login = TikTokLogin(
         min_instances=config.min_instances,
         max_instances=config.max_instances,
         protect=config.protect,
+        monitoring=config.monitoring,
+        alert_notification_channels=config.alert_notification_channels,
+        alert_upstream_failures=config.alert_upstream_failures,
+        alert_refused_calls=config.alert_refused_calls,
+        alert_latency_p95_ms=config.alert_latency_p95_ms,
+        proxy_secret_generation=config.proxy_secret_generation,
+        proxy_secret_keep_previous=config.proxy_secret_keep_previous,
     ),
     opts=pulumi.ResourceOptions(transformations=[mark_production(config.production)]),
 )
@@ -63,3 +70,5 @@ pulumi.export(keys.GCP_PROJECT, config.gcp_project)
 pulumi.export(keys.PROXY_SOURCE_SHA256, login.proxy_source_sha256)
 pulumi.export(keys.PROFILE_SCRIPT_SHA256, login.profile_script_sha256)
 pulumi.export(keys.PROXY_SECRET_HEADER, PROXY_SECRET_HEADER)
+pulumi.export(keys.CLIENT_KEY, config.client_key)
+pulumi.export(keys.PROXY_SECRET_ID, login.proxy_secret_id)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.program import CLIENT_SECRET, FUNCTION, PASSWORD, run
+from devtools.doctor import OUTPUTS_READ
+from devtools.secret_manager import SECRET_NAME
+from tests.program import CLIENT_SECRET, FUNCTION, PASSWORD, SECRET, run
 from tiktok_auth0.outputs import OUTPUT_KEYS
 from tiktok_auth0.profile_script import render_profile_script, sha256_hex
 from tiktok_auth0.proxy_source import proxy_source
@@ -42,7 +44,19 @@ def test_output_values():
             render_profile_script(("user.info.basic", "user.info.profile"), "union_id")
         ),
         "proxySecretHeader": "X-Proxy-Secret",
+        "clientKey": "sbawtestclientkey",
+        "proxySecretId": program.one(SECRET).id,
     }
+
+
+def test_every_output_the_doctor_reads_is_exported_in_the_form_it_reads():
+    program = run()
+    for key in OUTPUTS_READ:
+        assert key in program.exports, f"make doctor reads {key}, which the stack does not export"
+        assert isinstance(program.exports[key].value, str) and program.exports[key].value, key
+    secret_id = program.exports["proxySecretId"].value
+    assert SECRET_NAME.fullmatch(secret_id), secret_id  # what the doctor accepts
+    assert secret_id == "projects/acme-login-dev/secrets/tiktok-proxy-secret-dev"
 
 
 def test_no_output_carries_a_secret():

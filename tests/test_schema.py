@@ -38,6 +38,13 @@ INPUTS = {
     "minInstances": (INTEGER, False, True),
     "maxInstances": (INTEGER, False, True),
     "protect": (BOOLEAN, False, True),
+    "monitoring": (BOOLEAN, False, True),
+    "alertNotificationChannels": (ARRAY, False, False),
+    "alertUpstreamFailures": (INTEGER, False, True),
+    "alertRefusedCalls": (INTEGER, False, True),
+    "alertLatencyP95Ms": (INTEGER, False, True),
+    "proxySecretGeneration": (INTEGER, False, True),
+    "proxySecretKeepPrevious": (BOOLEAN, False, True),
 }
 OUTPUTS = {
     "tokenUrl",
@@ -47,7 +54,10 @@ OUTPUTS = {
     "functionUrl",
     "proxySourceSha256",
     "profileScriptSha256",
+    "proxySecretId",
 }
+# Outputs that name a secret without carrying it: its Secret Manager resource name.
+SECRET_NAMES = {"proxySecretId"}
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +90,14 @@ def test_the_args_are_the_issues_fields():
         "min_instances",
         "max_instances",
         "protect",
+        # Operating it (issue 11): monitoring, its thresholds and channels, rotation.
+        "monitoring",
+        "alert_notification_channels",
+        "alert_upstream_failures",
+        "alert_refused_calls",
+        "alert_latency_p95_ms",
+        "proxy_secret_generation",
+        "proxy_secret_keep_previous",
     ]
     assert TikTokLoginArgs.__required_keys__ == {"client_key", "client_secret"}
 
@@ -90,7 +108,7 @@ def test_inputs_types_required_and_plain(login):
         for name, prop in login.inputs.items()
     }
     assert found == INPUTS
-    for name in ("scopes", "enabledClients"):
+    for name in ("scopes", "enabledClients", "alertNotificationChannels"):
         assert login.inputs[name].items.type is STRING
     assert login.inputs_mapping["userIdField"] == "user_id_field"
 
@@ -109,7 +127,10 @@ def test_secrets_can_stay_secret_and_none_is_an_output(login, schema):
     assert not login.inputs["clientSecret"].plain
     resource = schema["resources"][f"{PACKAGE}:index:TikTokLogin"]
     assert "plain" not in resource["inputProperties"]["clientSecret"]
-    assert not [name for name in resource["properties"] if re.search("secret|password", name, re.I)]
+    named = {name for name in resource["properties"] if re.search("secret|password", name, re.I)}
+    assert named == SECRET_NAMES
+    for name in SECRET_NAMES:
+        assert "never the secret's value" in resource["properties"][name]["description"]
 
 
 def test_every_property_is_documented_with_its_allowed_values(login):
@@ -129,6 +150,13 @@ def test_every_property_is_documented_with_its_allowed_values(login):
     assert "whole number from 0 to `max_instances`" in inputs["minInstances"]
     assert "whole number, 1 or more" in inputs["maxInstances"]
     assert "true or false" in inputs["protect"]
+    assert "true or false" in inputs["monitoring"]
+    assert "`projects/<project>/notificationChannels/<id>`" in inputs["alertNotificationChannels"]
+    assert "whole number, 0 or more" in inputs["alertUpstreamFailures"]
+    assert "whole number, 0 or more" in inputs["alertRefusedCalls"]
+    assert "whole number from 100 to 60000" in inputs["alertLatencyP95Ms"]
+    assert "whole number, 0 or more" in inputs["proxySecretGeneration"]
+    assert "true or false" in inputs["proxySecretKeepPrevious"]
     for name, prop in login.inputs.items():
         assert ("Default:" in inputs[name]) == prop.optional, name
     outputs = {name: prop.description or "" for name, prop in login.outputs.items()}

@@ -57,6 +57,13 @@ class StackConfig:
     production: bool
     gcp_project: str
     gcp_region: str
+    monitoring: bool
+    alert_notification_channels: tuple[str, ...]
+    alert_upstream_failures: int
+    alert_refused_calls: int
+    alert_latency_p95_ms: int
+    proxy_secret_generation: int
+    proxy_secret_keep_previous: bool
 
 
 def load() -> StackConfig:
@@ -93,6 +100,13 @@ def load() -> StackConfig:
         production=values["production"],
         gcp_project=values["gcp_project"],
         gcp_region=values["gcp_region"],
+        monitoring=values["monitoring"],
+        alert_notification_channels=tuple(values["alert_notification_channels"]),
+        alert_upstream_failures=values["alert_upstream_failures"],
+        alert_refused_calls=values["alert_refused_calls"],
+        alert_latency_p95_ms=values["alert_latency_p95_ms"],
+        proxy_secret_generation=values["proxy_secret_generation"],
+        proxy_secret_keep_previous=values["proxy_secret_keep_previous"],
     )
 
 

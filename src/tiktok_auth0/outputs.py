@@ -17,6 +17,8 @@ GCP_PROJECT = "gcpProject"
 PROXY_SOURCE_SHA256 = "proxySourceSha256"
 PROFILE_SCRIPT_SHA256 = "profileScriptSha256"
 PROXY_SECRET_HEADER = "proxySecretHeader"  # noqa: S105 - an output name
+CLIENT_KEY = "clientKey"  # the TikTok client key the function allows; not a secret
+PROXY_SECRET_ID = "proxySecretId"  # noqa: S105 - the secret's name, projects/<p>/secrets/<id>
 
 OUTPUT_KEYS = (
     CONNECTION_ID,
@@ -32,4 +34,6 @@ OUTPUT_KEYS = (
     PROXY_SOURCE_SHA256,
     PROFILE_SCRIPT_SHA256,
     PROXY_SECRET_HEADER,
+    CLIENT_KEY,
+    PROXY_SECRET_ID,
 )
