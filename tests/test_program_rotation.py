@@ -32,7 +32,7 @@ STEP_1 = {"proxySecretGeneration": 1, "proxySecretKeepPrevious": True}
 STEP_2 = {"proxySecretGeneration": 1}
 # Monitoring is off here so the sets below name only what rotation touches; the uptime check's
 # header follows the same way (test_program_monitoring.py).
-QUIET = {"monitoring": False}
+QUIET: dict[str, Any] = {"monitoring": False}
 
 
 def step(config: dict[str, Any], cloud: dict[tuple[str, str], int] | None = None) -> ProgramRun:
