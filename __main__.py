@@ -72,3 +72,7 @@ pulumi.export(keys.PROFILE_SCRIPT_SHA256, login.profile_script_sha256)
 pulumi.export(keys.PROXY_SECRET_HEADER, PROXY_SECRET_HEADER)
 pulumi.export(keys.CLIENT_KEY, config.client_key)
 pulumi.export(keys.PROXY_SECRET_ID, login.proxy_secret_id)
+if login.alert_policies is not None:  # monitoring on
+    pulumi.export(keys.ALERT_POLICIES, login.alert_policies)
+    pulumi.export(keys.UPTIME_CHECK, login.uptime_check)
+    pulumi.export(keys.DASHBOARD, login.dashboard)

@@ -26,7 +26,7 @@ PLACEHOLDER_SECRET = "plan-placeholder-secret"
 MAX_VALUE_CHARS = 90
 # Leaves shown masked inside an object that is secret as a whole (the connection's options are
 # secret because the client secret is in them; the rest of them is worth reviewing).
-SECRET_LEAVES = ("clientSecret", "secretData", "customHeaders[")
+SECRET_LEAVES = ("clientSecret", "secretData", "customHeaders[", "httpCheck.headers.")
 # Computed outputs the providers mark secret (random's generated values).
 SECRET_OUTPUTS = frozenset({"result", "bcryptHash"})
 

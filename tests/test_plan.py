@@ -25,7 +25,7 @@ def test_plan_of_the_dev_stack():
     result = plan("--stack", "dev")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Resources (20):" in out
+    assert "Resources (35):" in out
     assert "+ auth0:index/connection:Connection  tiktok-connection" in out
     assert 'options.scopes = ["user.info.basic,user.info.profile"]' in out
     assert "options.clientSecret = [secret]" in out
@@ -33,6 +33,15 @@ def test_plan_of_the_dev_stack():
     assert "placeholder for tiktok-function.url" in out
     assert "clientSecret is not set for this stack" in out
     assert "functionName           tiktok-token-proxy-dev" in out
+    # Monitoring, on by default: six metrics, five alert policies, the uptime check, a dashboard.
+    assert out.count("+ gcp:logging/metric:Metric ") == 6
+    assert out.count("+ gcp:monitoring/alertPolicy:AlertPolicy ") == 5
+    assert "+ gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig  tiktok-uptime" in out
+    assert "httpCheck.headers.X-Proxy-Secret = [secret]" in out
+    assert "httpCheck.path = /tiktok-token-proxy-dev/proxy/health" in out
+    assert "+ gcp:monitoring/dashboard:Dashboard  tiktok-dashboard" in out
+    for output in ("alertPolicies", "uptimeCheck", "dashboard"):
+        assert f"\n    {output} " in out, output
 
 
 def test_plan_of_the_prod_stack_is_protected():
@@ -41,6 +50,8 @@ def test_plan_of_the_prod_stack_is_protected():
     assert "tiktok-connection (protected)" in result.stdout
     assert "metadata.production = true" in result.stdout
     assert "serviceConfig.minInstanceCount = 1" in result.stdout
+    channel = "projects/my-gcp-project-prod/notificationChannels/1234567890123456789"
+    assert result.stdout.count(f'notificationChannels = ["{channel}"]') == 5
 
 
 def test_plan_reports_config_errors_and_exits_2(tmp_path):

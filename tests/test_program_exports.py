@@ -6,15 +6,24 @@ import json
 
 from devtools.doctor import OUTPUTS_READ
 from devtools.secret_manager import SECRET_NAME
-from tests.program import CLIENT_SECRET, FUNCTION, PASSWORD, SECRET, run
-from tiktok_auth0.outputs import OUTPUT_KEYS
+from tests.program import (
+    ALERT_POLICY,
+    CLIENT_SECRET,
+    DASHBOARD,
+    FUNCTION,
+    PASSWORD,
+    SECRET,
+    UPTIME_CHECK,
+    run,
+)
+from tiktok_auth0.outputs import MONITORING_OUTPUT_KEYS, OUTPUT_KEYS
 from tiktok_auth0.profile_script import render_profile_script, sha256_hex
 from tiktok_auth0.proxy_source import proxy_source
 
 
 def test_every_output_is_exported_known_and_not_secret():
     program = run()
-    assert list(program.exports) == list(OUTPUT_KEYS)
+    assert list(program.exports) == [*OUTPUT_KEYS, *MONITORING_OUTPUT_KEYS]
     for key, exported in program.exports.items():
         assert exported.known, key
         assert not exported.secret, key
@@ -46,7 +55,25 @@ def test_output_values():
         "proxySecretHeader": "X-Proxy-Secret",
         "clientKey": "sbawtestclientkey",
         "proxySecretId": program.one(SECRET).id,
+        "alertPolicies": {
+            policy.name.removeprefix("tiktok-alert-"): policy.outputs["name"]
+            for policy in program.of_type(ALERT_POLICY)
+        },
+        "uptimeCheck": program.one(UPTIME_CHECK).outputs["name"],
+        "dashboard": program.one(DASHBOARD).id,
     }
+    assert set(values["alertPolicies"]) == {
+        "tiktokRefusesCredentials",
+        "tiktokUnavailable",
+        "refusedCallers",
+        "slowExchanges",
+        "healthCheckFails",
+    }
+
+
+def test_with_monitoring_off_no_monitoring_output_is_exported():
+    program = run(monitoring=False)
+    assert list(program.exports) == list(OUTPUT_KEYS)
 
 
 def test_every_output_the_doctor_reads_is_exported_in_the_form_it_reads():

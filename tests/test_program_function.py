@@ -67,7 +67,7 @@ def test_source_bucket_is_private():
 
 
 def test_required_apis_are_enabled_and_kept_on_destroy():
-    program = run()
+    program = run(monitoring=False)  # monitoring's own APIs: test_program_monitoring.py
     services = {s.inputs["service"]: s for s in program.of_type(SERVICE)}
     assert set(services) == {
         f"{api}.googleapis.com"

@@ -55,7 +55,13 @@ OUTPUTS = {
     "proxySourceSha256",
     "profileScriptSha256",
     "proxySecretId",
+    # Present with monitoring on (the default), absent with it off.
+    "alertPolicies",
+    "uptimeCheck",
+    "dashboard",
 }
+OPTIONAL_OUTPUTS = {"alertPolicies", "uptimeCheck", "dashboard"}
+OBJECT = PropertyType.OBJECT
 # Outputs that name a secret without carrying it: its Secret Manager resource name.
 SECRET_NAMES = {"proxySecretId"}
 
@@ -116,7 +122,11 @@ def test_inputs_types_required_and_plain(login):
 def test_outputs_are_the_promised_strings_and_always_set(login):
     assert set(login.outputs) == OUTPUTS
     for name, prop in login.outputs.items():
-        assert (prop.type, prop.optional, prop.plain) == (STRING, False, None), name
+        kind = OBJECT if name == "alertPolicies" else STRING
+        assert (prop.type, prop.optional, prop.plain) == (kind, name in OPTIONAL_OUTPUTS, None), (
+            name
+        )
+    assert login.outputs["alertPolicies"].additional_properties.type is STRING
 
 
 def test_secrets_can_stay_secret_and_none_is_an_output(login, schema):
@@ -171,7 +181,7 @@ def test_the_package_and_its_one_component(schema, login):
     resource = schema["resources"]["tiktok-auth0:index:TikTokLogin"]
     assert resource["isComponent"] is True
     assert sorted(resource["requiredInputs"]) == ["clientKey", "clientSecret"]
-    assert sorted(resource["required"]) == sorted(OUTPUTS)
+    assert sorted(resource["required"]) == sorted(OUTPUTS - OPTIONAL_OUTPUTS)
     assert login.description.startswith("TikTok login behind Auth0")
     assert "\n    " not in login.description
     json.dumps(schema)  # what the plugin serves

@@ -25,6 +25,14 @@ from tiktok_auth0.proxy_source import proxy_source
 
 BASELINE = json.loads((REPO / "tests" / "fixtures" / "stacks-0.1.0.json").read_text())
 ARCHIVE_NAME = re.compile(r"^token-proxy-[0-9a-f]{32}\.zip$")
+SERVICE = "gcp:projects/service:Service"
+MONITORING_TYPES = {
+    SERVICE,
+    "gcp:logging/metric:Metric",
+    "gcp:monitoring/alertPolicy:AlertPolicy",
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+    "gcp:monitoring/dashboard:Dashboard",
+}
 # Components whose type token changed; every custom resource keeps its type.
 RETYPED = {
     "tiktok:gcp:TokenProxy": "tiktok-auth0:index:TokenProxy",
@@ -46,9 +54,15 @@ def test_every_old_resource_is_taken_over_by_exactly_one_new_one(upgrade):
     claimed = Counter(t.old_urn for t in takeovers if t.old_urn)
     assert set(claimed) == {r["urn"] for r in BASELINE[stack]["resources"]}
     assert set(claimed.values()) == {1}
-    created = [t.urn for t in takeovers if t.old_urn is None]
-    # Only the new component itself is created: it has no cloud resource of its own.
-    assert created == [f"urn:pulumi:{stack}::{PROJECT}::tiktok-auth0:index:TikTokLogin::tiktok"]
+    created = [t for t in takeovers if t.old_urn is None]
+    # Only the new component itself (no cloud resource of its own) and the monitoring that came
+    # after 0.1.0 are created.
+    assert (
+        created[0].urn == f"urn:pulumi:{stack}::{PROJECT}::tiktok-auth0:index:TikTokLogin::tiktok"
+    )
+    assert {t.registration.type for t in created[1:]} == MONITORING_TYPES
+    apis = [t.registration.object["service"] for t in created if t.registration.type == SERVICE]
+    assert sorted(apis) == ["logging.googleapis.com", "monitoring.googleapis.com"]
 
 
 def test_resources_that_moved_are_found_through_aliases_not_by_chance(upgrade):

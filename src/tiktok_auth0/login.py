@@ -6,7 +6,7 @@ time to infer the package schema (`pulumi.provider.experimental.analyzer`).
 
 import inspect
 from collections.abc import Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, Optional, TypedDict
 
 import pulumi
 
@@ -164,6 +164,22 @@ class TikTokLogin(pulumi.ComponentResource):
         "Secret Manager name of the proxy secret, `projects/<project>/secrets/<id>`: where "
         "`make doctor` reads its latest version. A name, never the secret's value."
     )
+    alert_policies: Optional[pulumi.Output[dict[str, str]]]  # noqa: UP045 - read by the analyzer
+    (
+        "The alert policies, by what they watch (`tiktokRefusesCredentials`, "
+        "`tiktokUnavailable`, `refusedCallers`, `slowExchanges`, `healthCheckFails`), each "
+        "`projects/<project>/alertPolicies/<id>`. Absent with `monitoring` false."
+    )
+    uptime_check: Optional[pulumi.Output[str]]  # noqa: UP045 - read by the analyzer
+    (
+        "The uptime check on the proxy's `/proxy/health`, "
+        "`projects/<project>/uptimeCheckConfigs/<id>`. Absent with `monitoring` false."
+    )
+    dashboard: Optional[pulumi.Output[str]]  # noqa: UP045 - read by the analyzer
+    (
+        "The proxy's Cloud Monitoring dashboard, `projects/<project>/dashboards/<id>`. Absent "
+        "with `monitoring` false."
+    )
 
     def __init__(
         self, name: str, args: TikTokLoginArgs, opts: pulumi.ResourceOptions | None = None
@@ -184,6 +200,18 @@ class TikTokLogin(pulumi.ComponentResource):
         self.proxy_source_sha256 = pulumi.Output.from_input(proxy.source_sha256)
         self.profile_script_sha256 = pulumi.Output.from_input(connection.profile_script_sha256)
         self.proxy_secret_id = proxy.proxy_secret_id
+        self.alert_policies = proxy.alert_policies
+        self.uptime_check = proxy.uptime_check
+        self.dashboard = proxy.dashboard
+        monitoring = {
+            key: value
+            for key, value in (
+                ("alert_policies", self.alert_policies),
+                ("uptime_check", self.uptime_check),
+                ("dashboard", self.dashboard),
+            )
+            if value is not None
+        }
         self.register_outputs(
             {
                 "token_url": self.token_url,
@@ -194,6 +222,7 @@ class TikTokLogin(pulumi.ComponentResource):
                 "proxy_source_sha256": self.proxy_source_sha256,
                 "profile_script_sha256": self.profile_script_sha256,
                 "proxy_secret_id": self.proxy_secret_id,
+                **monitoring,
             }
         )
 

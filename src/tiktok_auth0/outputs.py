@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["OUTPUT_KEYS"]
+__all__ = ["MONITORING_OUTPUT_KEYS", "OUTPUT_KEYS"]
 
 CONNECTION_ID = "connectionId"
 CONNECTION_NAME = "connectionName"
@@ -37,3 +37,10 @@ OUTPUT_KEYS = (
     CLIENT_KEY,
     PROXY_SECRET_ID,
 )
+
+# Exported with monitoring on (the default): alert key -> alert policy name, and the names of the
+# uptime check and the dashboard.
+ALERT_POLICIES = "alertPolicies"
+UPTIME_CHECK = "uptimeCheck"
+DASHBOARD = "dashboard"
+MONITORING_OUTPUT_KEYS = (ALERT_POLICIES, UPTIME_CHECK, DASHBOARD)

@@ -10,6 +10,7 @@ import pulumi_gcp as gcp
 
 from . import _compat, validation
 from ._tokens import type_token
+from .monitoring import Monitoring, declare_monitoring
 from .naming import FUNCTION_NAME_MAX, SECRET_ID_MAX, SERVICE_ACCOUNT_ID_MAX, physical_name
 from .proxy_secret import ProxySecrets, declare_slots
 from .proxy_source import ProxySource, proxy_source
@@ -125,6 +126,12 @@ class TokenProxy(pulumi.ComponentResource):
     """The header that carries the proxy secret: `X-Proxy-Secret`."""
     proxy_secret_id: pulumi.Output[str]
     """The secret's Secret Manager name, `projects/<project>/secrets/<id>` (not its value)."""
+    alert_policies: pulumi.Output[dict[str, str]] | None
+    """Alert key -> alert policy name; None with monitoring off (monitoring.py)."""
+    uptime_check: pulumi.Output[str] | None
+    """The uptime check's name; None with monitoring off."""
+    dashboard: pulumi.Output[str] | None
+    """The dashboard's name; None with monitoring off."""
 
     def __init__(
         self, name: str, args: TokenProxyArgs, opts: pulumi.ResourceOptions | None = None
@@ -158,6 +165,7 @@ class TokenProxy(pulumi.ComponentResource):
         self._create_public_invoker(function)
         # Auth0's header takes it only once the function accepts it (proxy_secret.py).
         header_value = secrets.header_value(after=function)
+        monitoring = self._create_monitoring(function, header_value)
 
         self.url = function.url
         self.function_name = function.name
@@ -166,6 +174,9 @@ class TokenProxy(pulumi.ComponentResource):
         self.proxy_secret = header_value
         self.proxy_secret_header = PROXY_SECRET_HEADER
         self.proxy_secret_id = secrets.secret.id
+        self.alert_policies = monitoring.alert_policies if monitoring else None
+        self.uptime_check = monitoring.uptime_check if monitoring else None
+        self.dashboard = monitoring.dashboard if monitoring else None
         self.register_outputs(
             {
                 "url": self.url,
@@ -173,6 +184,12 @@ class TokenProxy(pulumi.ComponentResource):
                 "service_account_email": self.service_account_email,
                 "source_sha256": self.source_sha256,
                 "proxy_secret_id": self.proxy_secret_id,
+                **({"alert_policies": self.alert_policies} if monitoring else {}),
+                **(
+                    {"uptime_check": self.uptime_check, "dashboard": self.dashboard}
+                    if monitoring
+                    else {}
+                ),
             }
         )
 
@@ -287,6 +304,21 @@ class TokenProxy(pulumi.ComponentResource):
                 secret_environment_variables=secrets.environment(project),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
+
+    def _create_monitoring(
+        self, function: gcp.cloudfunctionsv2.Function, header_value: pulumi.Output[str]
+    ) -> Monitoring | None:
+        if not self._settings["monitoring"]:
+            return None
+        return declare_monitoring(
+            self._name,
+            function=function,
+            function_name=self._physical_name("token-proxy", FUNCTION_NAME_MAX),
+            header=PROXY_SECRET_HEADER,
+            header_value=header_value,
+            settings=self._settings,
+            parent=self,
         )
 
     def _create_public_invoker(self, function: gcp.cloudfunctionsv2.Function) -> None:
