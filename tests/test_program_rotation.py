@@ -15,7 +15,16 @@ import pytest
 
 from devtools.engine import Registration
 from devtools.mock_runtime import ProgramRun, RecordingMocks
-from tests.program import CONNECTION, FUNCTION, PASSWORD, SECRET, SECRET_VERSION, is_secret, run
+from tests.program import (
+    CONNECTION,
+    FUNCTION,
+    PASSWORD,
+    SECRET,
+    SECRET_VERSION,
+    UPTIME_CHECK,
+    is_secret,
+    run,
+)
 from tiktok_auth0.config import ConfigError
 
 Key = tuple[str, str]  # (type, logical name)
@@ -192,3 +201,18 @@ def test_unusable_rotation_settings_are_refused_before_anything_is_declared(
     assert f"{key}:" in str(caught.value)
     assert allowed in str(caught.value)
     assert mocks.resources == []
+
+
+def test_with_monitoring_the_uptime_check_moves_to_the_new_secret_after_the_function():
+    cloud: dict[tuple[str, str], int] = {}
+    before, after = (
+        run(mocks=RecordingMocks("acme-login-dev", "europe-west1", versions=cloud), **config)
+        for config in (STEP_0, STEP_1)
+    )
+    uptime = (UPTIME_CHECK, "tiktok-uptime")
+    _, _, updated = changes(before, after)
+    assert updated == {(FUNCTION, "tiktok-function"), (CONNECTION, "tiktok-connection"), uptime}
+    header = graph(after)[uptime].object["httpCheck"]["headers"]["X-Proxy-Secret"]
+    assert is_secret(header)
+    assert header["value"] == password_of(after, G1_PASSWORD)
+    assert {G1_VERSION, (FUNCTION, "tiktok-function")} <= dependencies(after, uptime)

@@ -21,7 +21,7 @@ def dashboard_json(
     function_name: str, uptime_check_id: str, thresholds: Mapping[str, float]
 ) -> str:
     """The dashboard: exchanges by outcome, by proxy secret (for rotations), TikTok's error codes,
-    upstream failures, refused calls, latency percentiles and the health check; `thresholds`
+    credential refusals, upstream failures, refused calls, latency percentiles and the health check; `thresholds`
     (settings key -> value) are drawn on the charts their alerts watch."""
     charts = [
         _chart("Token exchanges by outcome", log_metrics.EXCHANGES, function_name, "outcome"),
@@ -32,6 +32,13 @@ def dashboard_json(
             "secret_match",
         ),
         _chart("TikTok's error codes", log_metrics.TIKTOK_ERRORS, function_name, "error"),
+        _chart(
+            "TikTok refuses our credentials (alert on any)",
+            log_metrics.CREDENTIALS_REFUSED,
+            function_name,
+            "error",
+            window="300s",
+        ),
         _chart(
             "Upstream failures (5 min)",
             log_metrics.UPSTREAM_FAILURES,
