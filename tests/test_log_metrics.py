@@ -298,6 +298,6 @@ def test_latency_is_extracted_in_milliseconds_from_every_exchange(captured, decl
     assert float(timeout or 0) >= 1000  # UPSTREAM_TIMEOUT_SECONDS=1: milliseconds, not seconds
 
 
-def _leaf_errors(base: type) -> set[type]:
-    children = base.__subclasses__()
+def _leaf_errors(base: type[_exceptions.ProxyError]) -> set[type[_exceptions.ProxyError]]:
+    children: list[type[_exceptions.ProxyError]] = base.__subclasses__()
     return {base} if not children else {leaf for child in children for leaf in _leaf_errors(child)}
