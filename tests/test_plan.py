@@ -25,7 +25,7 @@ def test_plan_of_the_dev_stack():
     result = plan("--stack", "dev")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Resources (20):" in out
+    assert "Resources (27):" in out
     assert "+ auth0:index/connection:Connection  tiktok-connection" in out
     assert 'options.scopes = ["user.info.basic,user.info.profile"]' in out
     assert "options.clientSecret = [secret]" in out
