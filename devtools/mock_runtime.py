@@ -130,8 +130,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return {"email": email, "member": f"serviceAccount:{email}"}
         if typ == "gcp:secretmanager/secretVersion:SecretVersion":
             return {"version": "1", "name": f"{inputs.get('secret')}/versions/1"}
-        if typ == "gcp:storage/bucket:Bucket":
-            return {"name": inputs.get("name", f"{name}-mock"), "url": f"gs://{name}-mock"}
+        if typ == "gcp:storage/bucket:Bucket":  # Pulumi names a bucket that has no name
+            bucket = inputs.get("name") or f"{name}-mock"
+            return {"url": f"gs://{bucket}"} | ({} if "name" in inputs else {"name": bucket})
         if typ == "random:index/randomPassword:RandomPassword":
             return {"result": f"mock-generated-proxy-secret-{name}", "bcryptHash": "mock-hash"}
         return {}
