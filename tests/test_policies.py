@@ -211,6 +211,20 @@ ALTERATIONS = [
         drop_service("serviceAccountEmail"),
         "default compute service account",
     ),
+    (
+        "function-dedicated-service-account",
+        drop_build("serviceAccount"),
+        "the project default build identity",
+    ),
+    (
+        "function-dedicated-service-account",
+        set_build(
+            "serviceAccount",
+            "projects/p/serviceAccounts/123-compute@developer.gserviceaccount.com",
+        ),
+        "build runs as projects/p/serviceAccounts/123-compute@",
+    ),
+    ("proxy-secret-from-secret-manager", drop_secret_env, "PROXY_SECRET from Secret Manager"),
     ("public-only-through-run-invoker", set_invoker("role", "roles/run.admin"), "roles/run.admin"),
     (
         "public-only-through-run-invoker",
@@ -277,7 +291,7 @@ def test_remediation_marks_the_client_secret_secret():
 
 
 def test_every_policy_has_a_validator_and_the_pack_lists_them_all():
-    assert len(POLICY) == len(POLICIES) == 9
+    assert len(POLICY) == len(POLICIES) == 10
     assert all(p.description for p in POLICIES)
 
 
