@@ -83,6 +83,22 @@ def test_instance_limits_out_of_order_read_the_same():
     assert expected in from_component.value.problems
 
 
+def test_production_without_protect_reads_the_same_from_the_component():
+    with pytest.raises(ConfigError) as from_config:
+        run(production=True)
+    mocks = RecordingMocks("p", "r")
+    with pytest.raises(InvalidArgumentsError) as from_component:
+        declare(("tiktok", {"production": True}), mocks=mocks)
+    expected = problems_of(from_config.value, "protect")
+    assert expected and problems_of(from_component.value, "protect") == expected
+    assert mocks.resources == []
+
+
+def test_a_component_name_with_google_is_refused_for_the_bucket_it_would_name():
+    with pytest.raises(InvalidArgumentsError, match="without 'google'"):
+        declare(("google-login", {}))
+
+
 def test_every_problem_is_reported_at_once_with_the_python_spelling_explained():
     with pytest.raises(InvalidArgumentsError) as caught:
         declare(("Tik_Tok", {"client_secret": None, "user_id_field": "email", "typo": 1}))
