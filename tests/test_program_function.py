@@ -73,7 +73,7 @@ def test_source_bucket_is_named_like_the_other_resources_and_existing_ones_keep_
     # Global across Cloud Storage, so the project is part of it; the prefix is what the README's
     # read-only IAM condition for a new stack names.
     assert bucket.inputs["name"] == "tiktok-proxy-source-staging-acme-login-dev"
-    # Buckets made before 0.3.0 were named by Pulumi: the engine keeps theirs (no replacement).
+    # Buckets made by 0.1.0 and 0.2.0 were named by Pulumi: the engine keeps theirs.
     assert bucket.ignore_changes == ("name",)
 
 

@@ -33,7 +33,7 @@ RETYPED = {
     "tiktok:auth0:SocialConnection": "tiktok-auth0:index:TikTokConnection",
 }
 # What later versions add to an upgraded stack (all created; none takes a name in use): the
-# TikTokLogin component (0.2.0); the APIs, the build's own account and its grants (0.3.0).
+# TikTokLogin component (0.2.0); the APIs, the build's own account and its grants (after 0.2.0).
 ADDED = {
     "tiktok-auth0:index:TikTokLogin": {"tiktok"},
     "gcp:projects/service:Service": {
@@ -45,9 +45,9 @@ ADDED = {
     "gcp:projects/iAMMember:IAMMember": {"tiktok-build-log-writer", "tiktok-build-artifact-writer"},
     "gcp:storage/bucketIAMMember:BucketIAMMember": {"tiktok-build-source-reader"},
 }
-# Inputs 0.3.0 adds to resources that exist, each an update in place: the function's build runs as
-# its own account (only a function's name and location are immutable in the Cloud Functions API,
-# GoogleCloudPlatform/magic-modules mmv1/products/cloudfunctions2/Function.yaml).
+# Inputs added after 0.2.0 to resources that exist, each an update in place: the function's build
+# runs as its own account (only a function's name and location are immutable in the Cloud
+# Functions API, GoogleCloudPlatform/magic-modules mmv1/products/cloudfunctions2/Function.yaml).
 UPDATED = {"gcp:cloudfunctionsv2/function:Function": ("buildConfig", "serviceAccount")}
 
 
@@ -90,7 +90,7 @@ def test_the_repositorys_stacks_keep_their_physical_names(upgrade):
         "auth0:index/connection:Connection": ["tiktok"],
     }
     assert BASELINE[stack]["physical_names"] == kept
-    # 0.3.0 adds the build's own account, under a name no resource of 0.1.0 had.
+    # After 0.2.0: the build's own account, under a name no resource of 0.1.0 had.
     added = {"gcp:serviceaccount/account:Account": [f"tiktok-build-{stack}"]}
     names = snapshot(stack, run)["physical_names"]
     assert {typ: sorted(found) for typ, found in names.items()} == {
@@ -168,7 +168,7 @@ def _placeholder_pairs(new: dict[str, Any], old: dict[str, Any]) -> list[tuple[s
     pairs = [(new["id"], old["id"])] if new.get("id") else []
     old_computed = dict(old.get("computed") or {})
     # What the engine keeps from the state (ignoreChanges) is what the old run computed: the
-    # bucket's name, which 0.1.0 left to Pulumi and 0.3.0 gives.
+    # bucket's name, which 0.1.0 left to Pulumi and is now given.
     for key in new.get("ignore_changes", []):
         if key in old_computed and key in new["inputs"]:
             pairs.append((new["inputs"][key], old_computed.pop(key)))

@@ -217,7 +217,7 @@ class TokenProxy(pulumi.ComponentResource):
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             force_destroy=True,  # it holds only build inputs that the program re-uploads
-            # Until 0.3.0 the bucket was named by Pulumi (`token-proxy-source-1a2b3c4` in 0.1.0,
+            # 0.1.0 and 0.2.0 let Pulumi name the bucket (`token-proxy-source-1a2b3c4` in 0.1.0,
             # `<name>-source-1a2b3c4` in 0.2.0): a bucket that exists keeps its name rather than
             # being replaced; a new one gets the name above.
             opts=pulumi.ResourceOptions.merge(
