@@ -29,7 +29,6 @@ from pulumi.runtime.sync_await import _sync_await
 from devtools.engine import AliasSpec, Registration, engine_urns
 
 __all__ = [
-    "NO_STATE",
     "PROJECT",
     "READ_STACK_RESOURCE_OUTPUTS",
     "ExportedValue",
@@ -44,10 +43,6 @@ REPO = Path(__file__).resolve().parent.parent
 PROJECT = "tiktok-connection"
 ORGANIZATION = "organization"  # what a DIY backend calls every stack's organization
 READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs"
-NO_STATE = (
-    "make plan runs offline and reads no stack state (give STATE=<a `pulumi stack export` file> "
-    "to plan against it)"
-)
 DeployedState = Mapping[str, Mapping[str, Any]]  # URN -> {"type": ..., "outputs": {...}}
 
 
@@ -108,7 +103,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == READ_STACK_RESOURCE_OUTPUTS:
             if self.deployed is None:  # unlike the engine's: no `outputs`, the state is unknown
-                return {"name": args.args.get("stackName"), "unavailable": NO_STATE}, []
+                return {"name": args.args.get("stackName")}, []
             return {"name": args.args.get("stackName"), "outputs": dict(self.deployed)}, []
         return {}, []
 

@@ -194,4 +194,5 @@ def test_make_plan_without_state_calls_out_an_acknowledged_replacement_as_unchec
     result = plan(tmp_path, connectionName="tiktok-v2", replaceConnection="tiktok")
     assert result.returncode == 0, result.stderr
     assert "replaceConnection: 'tiktok' would be replaced by 'tiktok-v2'" in result.stdout
-    assert "the deployed connection was not read (make plan runs offline" in result.stdout
+    assert "but the deployed connection was not read (no state was returned)" in result.stdout
+    assert "note: the stack's state is not read offline" in result.stdout

@@ -82,8 +82,8 @@ class Replacement:
             ]
         if self.acknowledged and self.deployed is not None:
             return [
-                f"replaceConnection: {self.acknowledged!r} is not deployed by this stack (its "
-                f"connection is {self.declared!r}), so nothing is replaced; remove the key"
+                f"replaceConnection: {self.acknowledged!r} is not deployed by this stack, so "
+                "nothing is replaced; remove the key"
             ]
         return []
 
@@ -115,7 +115,7 @@ def _deployed_names(component: str) -> tuple[frozenset[str] | None, str]:
     answer = pulumi.runtime.invoke(READ_STACK_RESOURCE_OUTPUTS, {"stackName": stack}).value or {}
     resources = answer.get("outputs")
     if resources is None:
-        return None, str(answer.get("unavailable") or "the engine returned no state")
+        return None, "no state was returned"
     suffix = f"${CONNECTION_TYPE}::{component}-connection"
     names = {
         str((resource.get("outputs") or {}).get("name"))
