@@ -6,10 +6,11 @@ STACK  ?= dev
 STATE  ?=
 PORT   ?= 3333
 GRANT  ?=
+OUTPUTS ?=
 STAMP  := $(VENV)/.installed
 NODE_STAMP := devtools/node_modules/.installed
 
-.PHONY: install lint test soak bench plan dev proxy emulator clean
+.PHONY: install lint test soak bench plan dev proxy emulator doctor clean
 
 $(STAMP): pyproject.toml proxy/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +62,10 @@ dev: $(STAMP)
 # Serves the proxy as Cloud Functions does; TIKTOK_TOKEN_URL and friends come from the environment.
 proxy: $(STAMP)
 	$(BIN)/functions-framework --target token --source proxy/main.py --host 127.0.0.1 --port $(PORT)
+
+# Checks a live deployment from outside: make doctor STACK=prod OUTPUTS=prod.json (or OUTPUTS=-).
+doctor: $(STAMP)
+	@$(BIN)/python -m devtools.doctor --stack "$(STACK)" --outputs "$(OUTPUTS)"
 
 emulator: $(STAMP)
 	$(BIN)/python -m devtools.tiktok_emulator --port 8081

@@ -24,6 +24,7 @@ PROXY_ENV_KEYS = (
     "WORKERS",
     "TIKTOK_TOKEN_URL",
     "PROXY_SECRET",
+    "PROXY_SECRET_PREVIOUS",
     "PROXY_SECRET_HEADER",
     "ALLOWED_CLIENT_KEYS",
     "UPSTREAM_TIMEOUT_SECONDS",
@@ -77,6 +78,10 @@ class ProxyProcess:
     @property
     def token_url(self) -> str:
         return f"{self.url}/proxy/token"
+
+    @property
+    def health_url(self) -> str:
+        return f"{self.url}/proxy/health"
 
     @property
     def pid(self) -> int:
