@@ -50,8 +50,9 @@ REQUIRED_APIS = (
 # and its image, read the function's source (cloud.google.com/functions/docs/securing/
 # build-custom-sa; Cloud Build's July 2024 change, cloud.google.com/build/docs/
 # cloud-build-service-account-updates, is why the default build identity cannot be relied on).
-# The two project roles cannot be narrowed further (the gcf-artifacts repository is made by the
-# first build); reading the source is granted on the source bucket only.
+# The two project roles cannot be narrowed further (logs are written to the project, and the
+# gcf-artifacts repository only exists once Cloud Functions made it at the first deploy); reading
+# the source is granted on the source bucket only.
 BUILD_PROJECT_ROLES = {
     "log-writer": "roles/logging.logWriter",
     "artifact-writer": "roles/artifactregistry.writer",
