@@ -143,7 +143,13 @@ def validate_production_connection_is_protected(
     if not is_tiktok_connection(args.resource_type, args.props):
         return
     metadata = args.props.get("metadata") or {}
-    if metadata.get("production") == "true" and not args.opts.protect:
+    # The one exception: the run that replaces the connection as acknowledged (replaceConnection,
+    # checked by the program against the stack's state), which must unprotect it to replace it.
+    if (
+        metadata.get("production") == "true"
+        and not args.opts.protect
+        and not metadata.get("replaces")
+    ):
         report(
             "This stack is marked production (config production: true) but the TikTok connection "
             "is not protected: deleting or replacing it orphans every user. Set config protect: "

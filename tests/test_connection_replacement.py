@@ -19,7 +19,9 @@ import yaml
 
 from devtools.engine import ROOT_STACK_TYPE, engine_urns
 from devtools.mock_runtime import PROJECT, REPO, ProgramRun, RecordingMocks, run_program
+from guardrails import POLICIES
 from tests.program import CONNECTION, CONNECTION_CLIENTS, run
+from tests.test_policies import violations
 from tiktok_auth0 import InvalidArgumentsError, TikTokLogin, TikTokLoginArgs
 
 PROD: dict[str, Any] = {"protect": True, "production": True}
@@ -91,6 +93,9 @@ def test_an_acknowledged_replacement_is_called_out_and_unprotected_for_that_run_
     assert connection.protect is renamed.one(CONNECTION_CLIENTS).protect is False
     (warning,) = renamed.warnings
     assert "this change REPLACES the Auth0 connection 'tiktok' by 'tiktok-v2'" in warning
+    assert connection.inputs["metadata"]["replaces"] == "tiktok"
+    for policy in POLICIES:  # the policy pack lets that one run through, production or not
+        assert violations(renamed, policy.name) == [], policy.name
     # Deployed, the acknowledgement left behind only asks to be removed; protection is back.
     after = run(
         "prod",
@@ -100,6 +105,7 @@ def test_an_acknowledged_replacement_is_called_out_and_unprotected_for_that_run_
         **PROD,
     )
     assert after.one(CONNECTION).protect is after.one(CONNECTION_CLIENTS).protect is True
+    assert "replaces" not in after.one(CONNECTION).inputs["metadata"]
     (leftover,) = after.warnings
     assert "replaceConnection: 'tiktok' is not deployed by this stack" in leftover
     assert "remove the key" in leftover

@@ -283,6 +283,15 @@ def test_each_policy_fails_an_altered_program_for_its_reason(policy_name, alter,
             assert violations(program, other) == [], other
 
 
+def test_a_production_connection_may_be_unprotected_only_while_it_replaces_another():
+    program = production_program()
+    unprotected_production(program)
+    assert violations(program, "production-connection-protected")
+    connection = program.one(CONNECTION)
+    connection.wire["metadata"] = {**connection.wire["metadata"], "replaces": "tiktok-old"}
+    assert violations(program, "production-connection-protected") == []
+
+
 def test_remediation_marks_the_client_secret_secret():
     program = run()
     plain_client_secret(program)

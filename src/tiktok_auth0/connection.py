@@ -116,7 +116,8 @@ class TikTokConnection(pulumi.ComponentResource):
         self._name, self._settings, self._proxy = name, settings, args["proxy"]
         # An acknowledged replacement lifts `protect` for this run only: the engine lets a
         # resource be unprotected and replaced in one update, and protects the new one next time.
-        self._protect = settings["protect"] and not replacement.replaced
+        self._replaced = replacement.replaced
+        self._protect = settings["protect"] and not self._replaced
         for warning in replacement.warnings():
             pulumi.log.warn(f"TikTokConnection {name!r}: {warning}", resource=self)
         script = render_profile_script(settings["scopes"], settings["user_id_field"])
@@ -142,11 +143,7 @@ class TikTokConnection(pulumi.ComponentResource):
             name=settings["connection_name"],
             display_name=settings["display_name"],
             strategy="oauth2",
-            # `production` is what the policy pack's production-connection-protected reads.
-            metadata={
-                "pulumi-stack": pulumi.get_stack(),
-                "production": str(settings["production"]).lower(),
-            },
+            metadata=self._metadata(),
             options=auth0.ConnectionOptionsArgs(
                 authorization_endpoint=AUTHORIZE_URL,
                 token_endpoint=proxy.url,
@@ -174,6 +171,15 @@ class TikTokConnection(pulumi.ComponentResource):
                 retain_on_delete=settings["retain_on_delete"],
             ),
         )
+
+    def _metadata(self) -> dict[str, str]:
+        # What the policy pack's production-connection-protected reads: a production connection
+        # is protected, except in the one run that replaces it as acknowledged (`replaces`).
+        metadata = {
+            "pulumi-stack": pulumi.get_stack(),
+            "production": str(self._settings["production"]).lower(),
+        }
+        return metadata | ({"replaces": self._replaced} if self._replaced else {})
 
     def _create_enabled_clients(self, connection: auth0.Connection) -> None:
         clients = self._settings["enabled_clients"]
