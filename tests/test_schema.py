@@ -38,6 +38,9 @@ INPUTS = {
     "minInstances": (INTEGER, False, True),
     "maxInstances": (INTEGER, False, True),
     "protect": (BOOLEAN, False, True),
+    "retainOnDelete": (BOOLEAN, False, True),
+    "production": (BOOLEAN, False, True),
+    "replaceConnection": (STRING, False, True),
 }
 OUTPUTS = {
     "tokenUrl",
@@ -80,6 +83,9 @@ def test_the_args_are_the_issues_fields():
         "min_instances",
         "max_instances",
         "protect",
+        "retain_on_delete",
+        "production",
+        "replace_connection",
     ]
     assert TikTokLoginArgs.__required_keys__ == {"client_key", "client_secret"}
 
@@ -128,7 +134,11 @@ def test_every_property_is_documented_with_its_allowed_values(login):
     assert "1 to 128 letters, digits and dashes" in inputs["connectionName"]
     assert "whole number from 0 to `max_instances`" in inputs["minInstances"]
     assert "whole number, 1 or more" in inputs["maxInstances"]
-    assert "true or false" in inputs["protect"]
+    for flag in ("protect", "retainOnDelete", "production"):
+        assert "true or false" in inputs[flag], flag
+    assert "Must be true when `production` is" in inputs["protect"]
+    assert "Default: true." in inputs["retainOnDelete"]
+    assert "stack's last deployment" in inputs["replaceConnection"]
     for name, prop in login.inputs.items():
         assert ("Default:" in inputs[name]) == prop.optional, name
     outputs = {name: prop.description or "" for name, prop in login.outputs.items()}

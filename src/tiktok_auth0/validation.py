@@ -35,9 +35,16 @@ DEFAULTS: dict[str, Any] = {
     "max_instances": 10,
     "min_instances": 0,
     "protect": False,
+    "retain_on_delete": True,
+    "production": False,
+    "replace_connection": "",
 }
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,126}[A-Za-z0-9])?$")
 COMPONENT_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
+# A DNS host name of two labels or more, lowercase, the last one starting with a letter (RFC 1123
+# section 2.1): what the auth0 provider's `domain` takes.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST_NAME = re.compile(rf"^(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?$")
 
 
 class InvalidArgumentsError(pulumi.RunError):
@@ -72,6 +79,11 @@ def check(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) ->
             problems += [f"{names[key]}: {message}" for message in rule(value)]
     if "min_instances" in values and "max_instances" in values:
         problems += _instances_in_order(values["min_instances"], values["max_instances"], names)
+    if values.get("production") is True and values.get("protect") is False:
+        problems.append(
+            f"{names['protect']}: must be true when {names['production']} is true: a production "
+            "connection must never be deleted or replaced by a stray change (set protect: true)"
+        )
     return problems
 
 
@@ -85,12 +97,13 @@ def check_keys(given: Iterable[str], allowed: Iterable[str], component: str) -> 
 
 
 def check_component_name(name: str) -> list[str]:
-    """The component's name becomes part of GCP resource names, so it must suit them."""
-    if isinstance(name, str) and COMPONENT_NAME.match(name):
+    """The component's name becomes part of GCP resource names, so it must suit them (Cloud
+    Storage refuses a bucket name containing "google": cloud.google.com/storage/docs/buckets)."""
+    if isinstance(name, str) and COMPONENT_NAME.match(name) and "google" not in name:
         return []
     return [
         f"name: {name!r} is not allowed; use lowercase letters, digits and dashes, starting "
-        "with a letter and not ending with a dash (it names the GCP resources)"
+        "with a letter, not ending with a dash and without 'google' (it names the GCP resources)"
     ]
 
 
@@ -142,6 +155,31 @@ def _connection_name(value: object) -> list[str]:
         f"{value!r} is not allowed; use letters, digits and dashes, "
         "starting and ending with a letter or digit (at most 128)"
     ]
+
+
+def _replace_connection(value: object) -> list[str]:
+    if value == "" or (isinstance(value, str) and CONNECTION_NAME.match(value)):
+        return []
+    return [
+        f"{value!r} is not allowed; name the deployed connection this change replaces (its "
+        "current connectionName), or leave it empty"
+    ]
+
+
+def _auth0_domain(value: object) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
+        return [
+            "required; your Auth0 tenant's domain, e.g. my-tenant.eu.auth0.com "
+            "(set it with `pulumi config set auth0:domain my-tenant.eu.auth0.com`)"
+        ]
+    if HOST_NAME.match(value):
+        return []
+    if "/" in value or ":" in value:
+        return [
+            f"{value!r} is not a bare host name; drop the scheme, port and path "
+            "(e.g. my-tenant.eu.auth0.com, not https://my-tenant.eu.auth0.com/)"
+        ]
+    return [f"{value!r} is not a host name such as my-tenant.eu.auth0.com (lowercase, dotted)"]
 
 
 def _display_name(value: object) -> list[str]:
@@ -216,6 +254,9 @@ _RULES = {
     "min_instances": _min_instances,
     "protect": _boolean,
     "production": _boolean,
+    "retain_on_delete": _boolean,
+    "replace_connection": _replace_connection,
     "gcp_project": _required_text("gcp:project"),
     "gcp_region": _required_text("gcp:region"),
+    "auth0_domain": _auth0_domain,
 }
