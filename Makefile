@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
+STATE  ?=
 PORT   ?= 3333
 GRANT  ?=
 OUTPUTS ?=
@@ -51,8 +52,9 @@ bench: $(STAMP) $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/python -m bench
 
+# STATE=<file of `pulumi stack export`> plans against the stack's last deployment.
 plan: $(STAMP)
-	$(BIN)/python -m devtools.plan --stack $(STACK)
+	$(BIN)/python -m devtools.plan --stack $(STACK) $(if $(STATE),--state $(STATE))
 
 dev: $(STAMP)
 	$(BIN)/python -m devtools.rehearse --port $(PORT) --grant "$(GRANT)"

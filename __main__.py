@@ -12,24 +12,6 @@ import pulumi
 from tiktok_auth0 import AUTHORIZE_URL, PROXY_SECRET_HEADER, TikTokLogin, TikTokLoginArgs, load
 from tiktok_auth0 import outputs as keys
 
-
-def mark_production(production: bool) -> pulumi.ResourceTransformation:
-    """Adds `production` to the Auth0 connection's metadata, which this repository's policy pack
-    reads (a production connection must be protected); not part of the component."""
-
-    def mark(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-        if args.type_ != "auth0:index/connection:Connection":
-            return None
-        given = args.props.get("metadata")
-        metadata = {
-            **(given if isinstance(given, dict) else {}),
-            "production": str(production).lower(),
-        }
-        return pulumi.ResourceTransformationResult({**args.props, "metadata": metadata}, args.opts)
-
-    return mark
-
-
 config = load()
 login = TikTokLogin(
     "tiktok",
@@ -46,6 +28,9 @@ login = TikTokLogin(
         min_instances=config.min_instances,
         max_instances=config.max_instances,
         protect=config.protect,
+        retain_on_delete=config.retain_on_delete,
+        production=config.production,
+        replace_connection=config.replace_connection,
         monitoring=config.monitoring,
         alert_notification_channels=config.alert_notification_channels,
         alert_upstream_failures=config.alert_upstream_failures,
@@ -54,7 +39,6 @@ login = TikTokLogin(
         proxy_secret_generation=config.proxy_secret_generation,
         proxy_secret_keep_previous=config.proxy_secret_keep_previous,
     ),
-    opts=pulumi.ResourceOptions(transformations=[mark_production(config.production)]),
 )
 
 pulumi.export(keys.CONNECTION_ID, login.connection_id)

@@ -61,6 +61,9 @@ class Registration:
     object: dict[str, Any] = field(default_factory=dict)  # the inputs as serialised on the wire
     protect: bool = False
     dependencies: tuple[str, ...] = ()
+    retain_on_delete: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    additional_secret_outputs: tuple[str, ...] = ()
 
 
 def _urn(stack: str, project: str, qualified_type: str, name: str) -> str:

@@ -1,13 +1,20 @@
 """Run the real Pulumi program under Pulumi's mock runtime: no CLI, no credentials, no network.
 
 Shared by the tests and `make plan`. The mocks echo every input and add the computed outputs the
-program reads (URLs, emails, ids), with `preview=False` so no `apply` is silently skipped.
+program reads (URLs, emails, ids), with `preview=False` so no `apply` is silently skipped. Each
+resource also keeps its RegisterResource request as serialised for the engine (`wire`: secrets
+marked on their own leaf) and its options. The program's read of the stack's last deployment
+(`pulumi:pulumi:readStackResourceOutputs`) is answered from `deployed` (a `pulumi stack export`
+read by `read_state`), or without any state when there is none (offline, not known). Warnings the
+program logs are kept in `ProgramRun.warnings`.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import runpy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,15 +30,20 @@ from devtools.engine import AliasSpec, Registration, engine_urns
 
 __all__ = [
     "PROJECT",
+    "READ_STACK_RESOURCE_OUTPUTS",
     "ExportedValue",
     "MockedResource",
     "ProgramRun",
     "RecordingMocks",
+    "read_state",
     "run_program",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = "tiktok-connection"
+ORGANIZATION = "organization"  # what a DIY backend calls every stack's organization
+READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs"
+DeployedState = Mapping[str, Mapping[str, Any]]  # URN -> {"type": ..., "outputs": {...}}
 
 
 @dataclass
@@ -45,6 +57,10 @@ class MockedResource:
     protect: bool = False
     depends_on: tuple[str, ...] = ()
     id: str = ""
+    retain_on_delete: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    secret_outputs: tuple[str, ...] = ()  # additionalSecretOutputs: outputs the engine keeps secret
+    wire: dict[str, Any] = field(default_factory=dict)  # inputs as serialised: secrets on the leaf
 
 
 @dataclass
@@ -60,6 +76,7 @@ class ProgramRun:
     exports: dict[str, ExportedValue] = field(default_factory=dict)
     urns: list[str] = field(default_factory=list)  # as the engine forms them
     registrations: list[Registration] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the program logged as warnings
 
     def of_type(self, typ: str) -> list[MockedResource]:
         return [r for r in self.resources if r.typ == typ]
@@ -70,13 +87,20 @@ class ProgramRun:
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
+    """`deployed`: the stack's last deployment, as `read_state` reads it; None: unknown.
+    `versions` holds the secret versions created so far ((secret, logical name) -> its number);
+    pass the same dict to the runs of successive deployments, and a version keeps its number
+    while new ones get the next, as in Secret Manager."""
+
     def __init__(
-        self, project: str, region: str, *, versions: dict[tuple[str, str], int] | None = None
+        self,
+        project: str,
+        region: str,
+        deployed: DeployedState | None = None,
+        *,
+        versions: dict[tuple[str, str], int] | None = None,
     ) -> None:
-        """`versions` holds the secret versions created so far ((secret, logical name) -> its
-        number); pass the same dict to the runs of successive deployments, and a version keeps
-        its number while new ones get the next, as in Secret Manager."""
-        self.project, self.region = project, region
+        self.project, self.region, self.deployed = project, region, deployed
         self.resources: list[MockedResource] = []
         self.versions = {} if versions is None else versions
 
@@ -100,7 +124,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"{name}-id"
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+        if args.token == READ_STACK_RESOURCE_OUTPUTS:
+            if self.deployed is None:  # unlike the engine's: no `outputs`, the state is unknown
+                return {"name": args.args.get("stackName")}, []
+            return {"name": args.args.get("stackName"), "outputs": dict(self.deployed)}, []
+        return {}, []
 
     def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         if typ == "gcp:cloudfunctionsv2/function:Function":
@@ -136,8 +164,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if typ == "gcp:monitoring/alertPolicy:AlertPolicy":
             project = inputs.get("project", self.project)
             return {"name": f"projects/{project}/alertPolicies/{name}-mock"}
-        if typ == "gcp:storage/bucket:Bucket":
-            return {"name": inputs.get("name", f"{name}-mock"), "url": f"gs://{name}-mock"}
+        if typ == "gcp:storage/bucket:Bucket":  # Pulumi names a bucket that has no name
+            bucket = inputs.get("name") or f"{name}-mock"
+            return {"url": f"gs://{bucket}"} | ({} if "name" in inputs else {"name": bucket})
         if typ == "random:index/randomPassword:RandomPassword":
             return {"result": f"mock-generated-proxy-secret-{name}", "bcryptHash": "mock-hash"}
         return {}
@@ -149,29 +178,54 @@ class RecordingMonitor(MockMonitor):
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
-        self.options: dict[tuple[str, str], tuple[str, bool, tuple[str, ...]]] = {}
+        self.by_name: dict[tuple[str, str], Registration] = {}
         self.registrations: list[Registration] = []
 
     def RegisterResource(self, request: Any) -> Any:
-        parent_type = request.parent.split("::")[2].split("$")[-1] if request.parent else ""
-        deps = tuple(request.dependencies)
-        self.options[(request.type, request.name)] = (parent_type, request.protect, deps)
         wire = MessageToDict(request.object) if request.HasField("object") else {}
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        self.registrations.append(
-            Registration(
-                type=request.type,
-                name=request.name,
-                monitor_urn=response.urn,
-                parent=request.parent,
-                custom=request.custom,
-                aliases=tuple(AliasSpec.from_message(MessageToDict(a)) for a in request.aliases),
-                object=wire,
-                protect=request.protect,
-                dependencies=deps,
-            )
+        registration = Registration(
+            type=request.type,
+            name=request.name,
+            monitor_urn=response.urn,
+            parent=request.parent,
+            custom=request.custom,
+            aliases=tuple(AliasSpec.from_message(MessageToDict(a)) for a in request.aliases),
+            object=wire,
+            protect=request.protect,
+            dependencies=tuple(request.dependencies),
+            retain_on_delete=request.retainOnDelete,
+            ignore_changes=tuple(request.ignoreChanges),
+            additional_secret_outputs=tuple(request.additionalSecretOutputs),
         )
+        self.registrations.append(registration)
+        self.by_name[(request.type, request.name)] = registration
         return response
+
+
+class _Warnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def read_state(path: Path) -> dict[str, dict[str, Any]]:
+    """A `pulumi stack export` file as the engine's state read returns it: each live resource's
+    URN -> {"type", "outputs"} (resources pending deletion left out, as the engine leaves them).
+    Raises ValueError naming the file when it is not such an export."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        resources = document["deployment"].get("resources") or []
+        return {
+            r["urn"]: {"type": r["type"], "outputs": r.get("outputs") or {}}
+            for r in resources
+            if not r.get("delete")
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path}: not a `pulumi stack export` file ({exc})") from None
 
 
 def run_program(
@@ -181,14 +235,29 @@ def run_program(
     secret_keys: list[str],
     mocks: RecordingMocks | None = None,
     program: Callable[[], None] | None = None,
+    deployed: DeployedState | None = None,
 ) -> ProgramRun:
-    """Run __main__.py (or `program`) once under mocks; raises what the program raises."""
+    """Run __main__.py (or `program`) once under mocks; raises what the program raises.
+
+    `deployed`: the stack's last deployment the program may read (ignored when `mocks` is given,
+    which carry their own); None: not known, as offline."""
     if mocks is None:
         region = config.get("gcp:region", "us-central1")
-        mocks = RecordingMocks(config.get("gcp:project", "mock-project"), region)
+        mocks = RecordingMocks(config.get("gcp:project", "mock-project"), region, deployed)
     pulumi.runtime.set_all_config(config, secret_keys)
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    warnings = _Warnings()
+    logger = logging.Logger("pulumi-program")
+    logger.addHandler(warnings)
+    pulumi.runtime.set_mocks(
+        mocks,
+        project=PROJECT,
+        stack=stack,
+        preview=False,
+        monitor=monitor,
+        logger=logger,
+        organization=ORGANIZATION,
+    )
     exports: dict[str, Any] = {}
     path = REPO / "__main__.py"
 
@@ -201,14 +270,21 @@ def run_program(
 
     _sync_await(run_pulumi_func(program_body))
     for resource in mocks.resources:
-        parent_type, protect, deps = monitor.options[(resource.typ, resource.name)]
-        resource.parent_type, resource.protect = parent_type, protect
-        resource.depends_on = tuple(urn.rsplit("::", 1)[-1] for urn in deps)
+        registration = monitor.by_name[(resource.typ, resource.name)]
+        parent = registration.parent
+        resource.parent_type = parent.split("::")[2].split("$")[-1] if parent else ""
+        resource.protect = registration.protect
+        resource.depends_on = tuple(urn.rsplit("::", 1)[-1] for urn in registration.dependencies)
+        resource.retain_on_delete = registration.retain_on_delete
+        resource.ignore_changes = registration.ignore_changes
+        resource.secret_outputs = registration.additional_secret_outputs
+        resource.wire = registration.object
     urns = engine_urns(monitor.registrations, stack, PROJECT)
     run = ProgramRun(
         resources=mocks.resources,
         urns=[urns[r.monitor_urn] for r in monitor.registrations if r.parent],
         registrations=monitor.registrations,
+        warnings=warnings.messages,
     )
     for key, value in exports.items():
         output = pulumi.Output.from_input(value)

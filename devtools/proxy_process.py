@@ -29,6 +29,7 @@ PROXY_ENV_KEYS = (
     "ALLOWED_CLIENT_KEYS",
     "UPSTREAM_TIMEOUT_SECONDS",
     "REQUEST_BODY_TIMEOUT_SECONDS",
+    "K_SERVICE",  # set by Cloud Run; a stray one in the caller's environment must not leak in
 )
 
 

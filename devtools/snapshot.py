@@ -2,9 +2,10 @@
 
 `python -m devtools.snapshot --out tests/fixtures/stacks-<version>.json dev prod` runs the program
 under the mock runtime with each `Pulumi.<stack>.yaml` (as `make plan` does) and writes, for every
-resource, the URN the engine gives it, its inputs as serialised on the wire (secrets marked on
-their leaf), the values the mocks computed for it, and the physical names that must survive an
-upgrade. Absolute paths of this checkout are written as `<repo>/...`.
+resource, the URN the engine gives it, its options (protect, retainOnDelete, ignoreChanges),
+its inputs as serialised on the wire (secrets marked on their leaf), the values the mocks
+computed for it, and the physical names that must survive an upgrade. Absolute paths of this
+checkout are written as `<repo>/...`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def snapshot(stack: str, run: ProgramRun | None = None) -> dict[str, Any]:
             "custom": reg.custom,
             "parent": "" if parent.split("::")[2:3] == [ROOT_STACK_TYPE] else parent,
             "protect": reg.protect,
+            "retain_on_delete": reg.retain_on_delete,
+            "ignore_changes": list(reg.ignore_changes),
             "inputs": normalise(reg.object),
         }
         if reg.custom:

@@ -49,11 +49,12 @@ def consumer(consumer_venv, tmp_path_factory) -> dict[str, Any]:
     return run_consumer(consumer_venv, tmp_path_factory.mktemp("run"))
 
 
-def resources(run: dict[str, Any], typ: str) -> dict[str, dict[str, Any]]:
-    """The instance's name -> the request for its resource of type `typ`."""
+def resources(run: dict[str, Any], typ: str, suffix: str = "") -> dict[str, dict[str, Any]]:
+    """The instance's name -> the request for its resource of type `typ` (whose logical name
+    ends in `suffix`, where an instance has several of that type)."""
     found = {}
     for request in run["requests"]:
-        if request["type"] == typ:
+        if request["type"] == typ and request["name"].endswith(suffix):
             instance = next(n for n in ("tiktok-eu", "tiktok") if request["name"].startswith(n))
             assert instance not in found, f"two {typ} in {instance}"
             found[instance] = request
@@ -79,13 +80,15 @@ def test_the_package_comes_from_the_wheel_not_the_checkout(consumer, consumer_ve
 
 def test_two_instances_get_distinct_gcp_and_auth0_names(consumer):
     names = {
-        FUNCTION: "name",
-        "gcp:serviceaccount/account:Account": "accountId",
-        "gcp:secretmanager/secret:Secret": "secretId",
-        CONNECTION: "name",
+        (FUNCTION, ""): "name",
+        ("gcp:serviceaccount/account:Account", "-runtime"): "accountId",
+        ("gcp:serviceaccount/account:Account", "-build"): "accountId",
+        ("gcp:secretmanager/secret:Secret", ""): "secretId",
+        ("gcp:storage/bucket:Bucket", ""): "name",
+        (CONNECTION, ""): "name",
     }
-    for typ, key in names.items():
-        per_instance = {i: r["object"][key] for i, r in resources(consumer, typ).items()}
+    for (typ, suffix), key in names.items():
+        per_instance = {i: r["object"][key] for i, r in resources(consumer, typ, suffix).items()}
         assert per_instance["tiktok"] != per_instance["tiktok-eu"], typ
     functions = resources(consumer, FUNCTION)
     assert functions["tiktok"]["object"]["name"] == "tiktok-token-proxy-staging"

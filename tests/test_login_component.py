@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from devtools.mock_runtime import ProgramRun, RecordingMocks, run_program
-from tests.program import ACCOUNT, CONNECTION, FUNCTION, SECRET, run
+from tests.program import ACCOUNT, BUCKET, CONNECTION, FUNCTION, SECRET, run
 from tiktok_auth0 import (
     InvalidArgumentsError,
     TikTokConnection,
@@ -32,7 +32,9 @@ def declare(
             TikTokLogin(name, TikTokLoginArgs(**{**ARGS, **args}))  # type: ignore[typeddict-item]
 
     config = GCP if config is None else config
-    return run_program(stack=stack, config=config, secret_keys=[], mocks=mocks, program=program)
+    return run_program(
+        stack=stack, config=config, secret_keys=[], mocks=mocks, program=program, deployed={}
+    )
 
 
 def problems_of(error: InvalidArgumentsError, key: str) -> list[str]:
@@ -119,6 +121,22 @@ def test_instance_limits_out_of_order_read_the_same():
     assert expected in from_component.value.problems
 
 
+def test_production_without_protect_reads_the_same_from_the_component():
+    with pytest.raises(ConfigError) as from_config:
+        run(production=True)
+    mocks = RecordingMocks("p", "r")
+    with pytest.raises(InvalidArgumentsError) as from_component:
+        declare(("tiktok", {"production": True}), mocks=mocks)
+    expected = problems_of(from_config.value, "protect")
+    assert expected and problems_of(from_component.value, "protect") == expected
+    assert mocks.resources == []
+
+
+def test_a_component_name_with_google_is_refused_for_the_bucket_it_would_name():
+    with pytest.raises(InvalidArgumentsError, match="without 'google'"):
+        declare(("google-login", {}))
+
+
 def test_every_problem_is_reported_at_once_with_the_python_spelling_explained():
     with pytest.raises(InvalidArgumentsError) as caught:
         declare(("Tik_Tok", {"client_secret": None, "user_id_field": "email", "typo": 1}))
@@ -151,8 +169,11 @@ def test_gcp_project_and_region_come_from_the_provider_config_unless_given():
 def test_names_come_from_the_component_name():
     program = declare(("acme", {}))
     assert program.one(FUNCTION).inputs["name"] == "acme-token-proxy-dev"
-    assert program.one(ACCOUNT).inputs["accountId"] == "acme-proxy-dev"
+    accounts = {a.name: a.inputs["accountId"] for a in program.of_type(ACCOUNT)}
+    assert accounts == {"acme-runtime": "acme-proxy-dev", "acme-build": "acme-build-dev"}
     assert program.one(SECRET).inputs["secretId"] == "acme-proxy-secret-dev"
+    # Bucket names are global across Cloud Storage: the project makes it unique.
+    assert program.one(BUCKET).inputs["name"] == "acme-proxy-source-dev-acme-login-dev"
     assert program.one(CONNECTION).inputs["name"] == "acme"  # connection_name's default
     assert {r.name.split("-")[0] for r in program.resources} == {"acme"}
 
@@ -161,11 +182,13 @@ def test_long_names_are_cut_with_a_hash_so_two_instances_still_differ():
     long = "tiktok-login-europe-west"
     program = declare((f"{long}-a", {}), (f"{long}-b", {}), stack="production")
     accounts = [a.inputs["accountId"] for a in program.of_type(ACCOUNT)]
-    assert len(set(accounts)) == 2
+    assert len(set(accounts)) == 4  # a runtime and a build account per instance
     for account in accounts:
         assert len(account) == 30
         assert account.startswith("tiktok-login-europe-wes")
         assert account[-7] == "-" and int(account[-6:], 16) >= 0
+    buckets = [b.inputs["name"] for b in program.of_type(BUCKET)]
+    assert len(set(buckets)) == 2 and all(len(b) <= 63 for b in buckets)
 
 
 def test_the_0_1_successor_cuts_long_names_as_0_1_did():
@@ -174,6 +197,9 @@ def test_the_0_1_successor_cuts_long_names_as_0_1_did():
     accounts = {a.name: a.inputs["accountId"] for a in program.of_type(ACCOUNT)}
     assert accounts["tiktok-runtime"] == f"tiktok-proxy-{stack}"[:30].rstrip("-")  # 0.1.0's rule
     assert accounts["tiktok-eu-runtime"] != f"tiktok-eu-proxy-{stack}"[:30]
+    # A name 0.1.0 never had is hashed, for the successor too.
+    assert accounts["tiktok-build"] != f"tiktok-build-{stack}"[:30]
+    assert len(accounts["tiktok-build"]) == 30
 
 
 def test_only_the_0_1_successor_carries_aliases():

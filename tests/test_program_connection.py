@@ -89,10 +89,10 @@ def test_enabled_clients_are_owned_by_one_connection_clients_resource():
 
 
 @pytest.mark.parametrize("protect", [True, False])
-def test_protect_applies_to_the_connection(protect):
+def test_protect_applies_to_the_connection_and_its_enabled_applications(protect):
     program = run(protect=protect)
     assert program.one(CONNECTION).protect is protect
-    assert program.one(CONNECTION_CLIENTS).protect is False
+    assert program.one(CONNECTION_CLIENTS).protect is protect
 
 
 def test_connection_name_comes_from_config():

@@ -56,8 +56,12 @@ def test_it_declares_metrics_alerts_an_uptime_check_a_dashboard_and_their_apis(p
     assert len(program.of_type(METRIC)) == len(log_metrics.METRICS) == 6
     assert len(program.of_type(ALERT_POLICY)) == len(ALERTS) == 5
     assert len(program.of_type(UPTIME_CHECK)) == len(program.of_type(DASHBOARD)) == 1
-    apis = {s.inputs["service"] for s in program.of_type(SERVICE)}
-    assert {"monitoring.googleapis.com", "logging.googleapis.com"} <= apis
+    apis = {s.inputs["service"]: s for s in program.of_type(SERVICE)}
+    assert {"monitoring.googleapis.com", "logging.googleapis.com"} <= set(apis)
+    # Enabled through Cloud Resource Manager, like the proxy's own APIs, and kept on destroy.
+    monitoring_api = apis["monitoring.googleapis.com"]
+    assert monitoring_api.depends_on == ("tiktok-api-cloudresourcemanager",)
+    assert monitoring_api.inputs["disableOnDestroy"] is False
     for resource in program.resources:
         if resource.typ in MONITORING_TYPES:
             assert resource.parent_type == "tiktok-auth0:index:TokenProxy", resource.name
@@ -69,7 +73,7 @@ def test_nothing_is_declared_with_monitoring_off():
     program = run(monitoring=False)
     assert not [r.name for r in program.resources if r.typ in MONITORING_TYPES]
     apis = {s.inputs["service"] for s in program.of_type(SERVICE)}
-    assert not apis & {"monitoring.googleapis.com", "logging.googleapis.com"}
+    assert "monitoring.googleapis.com" not in apis  # Logging's API is the proxy's own
 
 
 def test_each_metric_is_declared_as_defined_for_this_function(program):

@@ -38,6 +38,9 @@ INPUTS = {
     "minInstances": (INTEGER, False, True),
     "maxInstances": (INTEGER, False, True),
     "protect": (BOOLEAN, False, True),
+    "retainOnDelete": (BOOLEAN, False, True),
+    "production": (BOOLEAN, False, True),
+    "replaceConnection": (STRING, False, True),
     "monitoring": (BOOLEAN, False, True),
     "alertNotificationChannels": (ARRAY, False, False),
     "alertUpstreamFailures": (INTEGER, False, True),
@@ -96,6 +99,9 @@ def test_the_args_are_the_issues_fields():
         "min_instances",
         "max_instances",
         "protect",
+        "retain_on_delete",
+        "production",
+        "replace_connection",
         # Operating it (issue 11): monitoring, its thresholds and channels, rotation.
         "monitoring",
         "alert_notification_channels",
@@ -159,7 +165,11 @@ def test_every_property_is_documented_with_its_allowed_values(login):
     assert "1 to 128 letters, digits and dashes" in inputs["connectionName"]
     assert "whole number from 0 to `max_instances`" in inputs["minInstances"]
     assert "whole number, 1 or more" in inputs["maxInstances"]
-    assert "true or false" in inputs["protect"]
+    for flag in ("protect", "retainOnDelete", "production"):
+        assert "true or false" in inputs[flag], flag
+    assert "Must be true when `production` is" in inputs["protect"]
+    assert "Default: true." in inputs["retainOnDelete"]
+    assert "stack's last deployment" in inputs["replaceConnection"]
     assert "true or false" in inputs["monitoring"]
     assert "`projects/<project>/notificationChannels/<id>`" in inputs["alertNotificationChannels"]
     assert "whole number, 0 or more" in inputs["alertUpstreamFailures"]

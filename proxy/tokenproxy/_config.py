@@ -4,6 +4,10 @@ Precedence is simple: an environment variable when set and non-empty, else the d
 value is checked before the first request: one that cannot be used stops the process at start-up
 with a message naming the variable and what it allows (all problems at once), so a broken
 deployment fails its health check instead of failing logins. Messages never repeat a secret.
+
+On Cloud Run (which sets K_SERVICE, also for 2nd-gen Cloud Functions: cloud.google.com/run/docs/
+container-contract#env-vars) the proxy admits the whole internet, so PROXY_SECRET is required
+there: without it the proxy refuses to start rather than serve anyone.
 """
 
 from __future__ import annotations
@@ -86,6 +90,12 @@ class Settings:
             get("REQUEST_BODY_TIMEOUT_SECONDS"), "REQUEST_BODY_TIMEOUT_SECONDS", problems
         )
         proxy_secret = get("PROXY_SECRET")
+        if proxy_secret is None and get("K_SERVICE"):
+            problems.append(
+                "PROXY_SECRET must be set on Cloud Run (K_SERVICE is set): without it anyone on "
+                "the internet could use the proxy; give the function its secret from Secret "
+                "Manager, as the TokenProxy component does"
+            )
         previous = get("PROXY_SECRET_PREVIOUS")  # blank: no previous secret
         for name, value in (("PROXY_SECRET", proxy_secret), ("PROXY_SECRET_PREVIOUS", previous)):
             if value is not None and not _VISIBLE.fullmatch(value):

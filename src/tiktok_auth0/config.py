@@ -4,21 +4,26 @@ resource is declared.
 Precedence: a key set in the stack (`Pulumi.<stack>.yaml` or `pulumi config set`) wins; otherwise
 the default below applies, which is the same default `Pulumi.yaml` declares (a test keeps the two
 in step, since the mock runtime does not apply Pulumi.yaml's defaults). The keys are TikTokLogin's
-arguments as the schema names them, plus `production`; the rules are `validation`'s, so every
-problem is reported at once, each naming its key and what is allowed.
+arguments as the schema names them; the rules are `validation`'s, so every problem is reported at
+once, each naming its key and what is allowed. A key of this project that Pulumi.yaml does not
+declare is refused with the closest declared one (the Pulumi CLI accepts it and the program would
+silently use the default instead), and the provider keys the program needs (`gcp:project`,
+`gcp:region`, `auth0:domain`) are required.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi.runtime import config as runtime_config
 
 from . import validation
 
-__all__ = ["DEFAULTS", "ConfigError", "StackConfig", "load"]
+__all__ = ["DECLARED", "DEFAULTS", "ConfigError", "StackConfig", "load"]
 
 # camelCase, as in Pulumi.yaml; lists where Pulumi.yaml has lists.
 DEFAULTS: dict[str, Any] = {
@@ -27,13 +32,20 @@ DEFAULTS: dict[str, Any] = {
         for key, value in validation.DEFAULTS.items()
     },
     "connectionName": "tiktok",
-    "production": False,
 }
+DECLARED = frozenset({"clientKey", "clientSecret", *DEFAULTS})
 _FIELDS = {validation.schema_name(key): key for key in ("client_key", *validation.DEFAULTS)} | {
     "connectionName": "connection_name",
-    "production": "production",
 }
-_GCP_LABELS = {"gcp_project": "gcp:project", "gcp_region": "gcp:region"}
+_PROVIDER_LABELS = {
+    "gcp_project": "gcp:project",
+    "gcp_region": "gcp:region",
+    "auth0_domain": "auth0:domain",
+}
+# The Management API is served on the tenant's own domain; with a custom domain the auth0
+# provider needs `audience` (the Auth0 provider's `audience` setting; Auth0, "Get Access Tokens",
+# auth0.com/docs/secure/tokens/access-tokens/get-access-tokens, custom domains section).
+_TENANT_DOMAIN_SUFFIX = ".auth0.com"
 
 
 class ConfigError(validation.InvalidArgumentsError):
@@ -54,7 +66,9 @@ class StackConfig:
     max_instances: int
     min_instances: int
     protect: bool
+    retain_on_delete: bool
     production: bool
+    replace_connection: str
     gcp_project: str
     gcp_region: str
     monitoring: bool
@@ -67,16 +81,17 @@ class StackConfig:
 
 
 def load() -> StackConfig:
-    """Read the project's and the gcp provider's config; raise ConfigError listing every problem."""
+    """Read the project's and the providers' config; raise ConfigError listing every problem."""
     config = pulumi.Config()
-    gcp = pulumi.Config("gcp")
     values: dict[str, Any] = {"client_key": config.get("clientKey")}
     for key, default in DEFAULTS.items():
         values[_FIELDS[key]] = _read(config, key, default)
     client_secret = config.get_secret("clientSecret")
     values["client_secret"] = client_secret
-    values["gcp_project"], values["gcp_region"] = gcp.get("project"), gcp.get("region")
-    problems = validation.check(values, labels=_GCP_LABELS)
+    values["gcp_project"] = pulumi.Config("gcp").get("project")
+    values["gcp_region"] = pulumi.Config("gcp").get("region")
+    values["auth0_domain"] = pulumi.Config("auth0").get("domain")
+    problems = _undeclared_keys() + validation.check(values, labels=_PROVIDER_LABELS)
     if client_secret is not None and not pulumi.runtime.is_config_secret(
         f"{pulumi.get_project()}:clientSecret"
     ):
@@ -86,27 +101,42 @@ def load() -> StackConfig:
         )
     if problems or client_secret is None:
         raise ConfigError("stack config is not usable", problems)
-    return StackConfig(
-        client_key=values["client_key"],
-        client_secret=client_secret,
-        scopes=tuple(values["scopes"]),
-        user_id_field=values["user_id_field"],
-        connection_name=values["connection_name"],
-        display_name=values["display_name"],
-        enabled_clients=tuple(values["enabled_clients"]),
-        max_instances=values["max_instances"],
-        min_instances=values["min_instances"],
-        protect=values["protect"],
-        production=values["production"],
-        gcp_project=values["gcp_project"],
-        gcp_region=values["gcp_region"],
-        monitoring=values["monitoring"],
-        alert_notification_channels=tuple(values["alert_notification_channels"]),
-        alert_upstream_failures=values["alert_upstream_failures"],
-        alert_refused_calls=values["alert_refused_calls"],
-        alert_latency_p95_ms=values["alert_latency_p95_ms"],
-        proxy_secret_generation=values["proxy_secret_generation"],
-        proxy_secret_keep_previous=values["proxy_secret_keep_previous"],
+    _warn_about_a_custom_domain(values["auth0_domain"])
+    fields = {key: value for key, value in values.items() if key != "auth0_domain"}
+    fields |= {
+        "scopes": tuple(values["scopes"]),
+        "enabled_clients": tuple(values["enabled_clients"]),
+        "alert_notification_channels": tuple(values["alert_notification_channels"]),
+    }
+    return StackConfig(**fields)
+
+
+def _undeclared_keys() -> list[str]:
+    """Keys of this project that Pulumi.yaml does not declare, each with the closest declared."""
+    prefix = f"{pulumi.get_project()}:"
+    given = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    problems = []
+    for key in sorted(k[len(prefix) :] for k in given if k.startswith(prefix)):
+        if key in DECLARED:
+            continue
+        by_lower = {name.lower(): name for name in DECLARED}
+        close = difflib.get_close_matches(key.lower(), by_lower, n=1, cutoff=0.6)
+        hint = f"did you mean {by_lower[close[0]]}?" if close else "it is not a key of this project"
+        problems.append(
+            f"{key}: not declared in Pulumi.yaml, so it would be ignored; {hint} "
+            f"(declared: {', '.join(sorted(DECLARED))})"
+        )
+    return problems
+
+
+def _warn_about_a_custom_domain(domain: str) -> None:
+    if domain.endswith(_TENANT_DOMAIN_SUFFIX) or pulumi.Config("auth0").get("audience"):
+        return
+    pulumi.log.warn(
+        f"auth0:domain: {domain!r} is not a tenant domain (<tenant>.<region>.auth0.com). The "
+        "Management API, which Pulumi calls, is served on the tenant's own domain: set "
+        "auth0:domain to it, or keep this custom domain and set auth0:audience to "
+        "https://<tenant>.<region>.auth0.com/api/v2/"
     )
 
 

@@ -10,12 +10,13 @@ import pulumi
 import pulumi_auth0 as auth0
 
 from . import validation
+from ._replacement import Replacement, check_replacement
 from ._tokens import type_token
 from .profile_script import render_profile_script, sha256_hex
 from .tiktok import AUTHORIZE_URL
 from .token_proxy import TokenProxy
 
-__all__ = ["TikTokConnection", "TikTokConnectionArgs", "upstream_params"]
+__all__ = ["TikTokConnection", "TikTokConnectionArgs", "replacement_of", "upstream_params"]
 
 
 class TikTokConnectionArgs(TypedDict):
@@ -38,7 +39,23 @@ class TikTokConnectionArgs(TypedDict):
     display_name: NotRequired[str]
     """Label of the login button (default `TikTok`)."""
     protect: NotRequired[bool]
-    """Protect the connection from deletion and replacement (default false)."""
+    """Protect the connection and its enabled applications from deletion and replacement."""
+    retain_on_delete: NotRequired[bool]
+    """Leave the connection in Auth0, with its users, when Pulumi deletes it (default true)."""
+    production: NotRequired[bool]
+    """A production connection: `protect` must be true (default false); in its metadata."""
+    replace_connection: NotRequired[str]
+    """The deployed connection's name, acknowledging that a new name replaces it (default "")."""
+
+
+def replacement_of(name: str, settings: dict[str, Any]) -> Replacement:
+    """What this run does to the deployed connection of the component `name` (reads the state)."""
+    return check_replacement(
+        name,
+        settings["connection_name"],
+        settings["replace_connection"],
+        retain_on_delete=settings["retain_on_delete"],
+    )
 
 
 def upstream_params(client_key: str) -> str:
@@ -51,8 +68,11 @@ class TikTokConnection(pulumi.ComponentResource):
 
     Its profile script is rendered from its own scopes and user id field (asking for a field the
     scopes do not unlock fails every login), and its token URL, proxy-secret header and secret all
-    come from the same `TokenProxy`. `protect` guards it: a replacement orphans its users.
-    Raises `InvalidArgumentsError` for unusable arguments, before declaring anything.
+    come from the same `TokenProxy`. `protect` guards it and its enabled applications; it is
+    retained in Auth0 when deleted unless `retain_on_delete` is false; a run that would replace
+    the deployed connection (a new `connection_name`) is refused unless `replace_connection` names
+    it. Raises `InvalidArgumentsError` for unusable arguments, before declaring anything.
+    `replacement`: what `check_replacement` found, when the caller already read the stack's state.
     """
 
     connection_id: pulumi.Output[str]
@@ -63,18 +83,20 @@ class TikTokConnection(pulumi.ComponentResource):
     """SHA-256 (hex) of the rendered profile script."""
 
     def __init__(
-        self, name: str, args: TikTokConnectionArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: TikTokConnectionArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        replacement: Replacement | None = None,
     ) -> None:
+        given: dict[str, Any] = dict(args)
         settings: dict[str, Any] = {
-            "client_key": args.get("client_key"),
-            "client_secret": args.get("client_secret"),
-            "scopes": args.get("scopes", validation.DEFAULTS["scopes"]),
-            "user_id_field": args.get("user_id_field", validation.DEFAULTS["user_id_field"]),
-            "enabled_clients": args.get("enabled_clients", validation.DEFAULTS["enabled_clients"]),
-            "connection_name": args.get("connection_name", name),
-            "display_name": args.get("display_name", validation.DEFAULTS["display_name"]),
-            "protect": args.get("protect", validation.DEFAULTS["protect"]),
+            key: given.get(key, validation.DEFAULTS.get(key))
+            for key in TikTokConnectionArgs.__annotations__
+            if key != "proxy"
         }
+        settings["connection_name"] = given.get("connection_name", name)
         if isinstance(settings["scopes"], list):
             settings["scopes"] = tuple(settings["scopes"])
         problems = validation.check_keys(
@@ -85,8 +107,19 @@ class TikTokConnection(pulumi.ComponentResource):
         problems += validation.check(settings)
         if problems:
             raise validation.InvalidArgumentsError(f"TikTokConnection {name!r}", problems)
+        replacement = replacement or replacement_of(name, settings)
+        if replacement.problems():
+            raise validation.InvalidArgumentsError(
+                f"TikTokConnection {name!r}", replacement.problems()
+            )
         super().__init__(type_token("TikTokConnection"), name, None, opts)
         self._name, self._settings, self._proxy = name, settings, args["proxy"]
+        # An acknowledged replacement lifts `protect` for this run only: the engine lets a
+        # resource be unprotected and replaced in one update, and protects the new one next time.
+        self._replaced = replacement.replaced
+        self._protect = settings["protect"] and not self._replaced
+        for warning in replacement.warnings():
+            pulumi.log.warn(f"TikTokConnection {name!r}: {warning}", resource=self)
         script = render_profile_script(settings["scopes"], settings["user_id_field"])
 
         connection = self._create_connection(script)
@@ -110,7 +143,7 @@ class TikTokConnection(pulumi.ComponentResource):
             name=settings["connection_name"],
             display_name=settings["display_name"],
             strategy="oauth2",
-            metadata={"pulumi-stack": pulumi.get_stack()},
+            metadata=self._metadata(),
             options=auth0.ConnectionOptionsArgs(
                 authorization_endpoint=AUTHORIZE_URL,
                 token_endpoint=proxy.url,
@@ -130,8 +163,23 @@ class TikTokConnection(pulumi.ComponentResource):
                 set_user_root_attributes="on_each_login",
                 pkce_enabled=False,  # TikTok's web flow has no PKCE; the proxy holds no verifier
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=settings["protect"]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=self._protect,
+                # Deleting the connection (a destroy, a rename of this component, a replacement)
+                # would delete its users' links to TikTok; retained, they stay in Auth0.
+                retain_on_delete=settings["retain_on_delete"],
+            ),
         )
+
+    def _metadata(self) -> dict[str, str]:
+        # What the policy pack's production-connection-protected reads: a production connection
+        # is protected, except in the one run that replaces it as acknowledged (`replaces`).
+        metadata = {
+            "pulumi-stack": pulumi.get_stack(),
+            "production": str(self._settings["production"]).lower(),
+        }
+        return metadata | ({"replaces": self._replaced} if self._replaced else {})
 
     def _create_enabled_clients(self, connection: auth0.Connection) -> None:
         clients = self._settings["enabled_clients"]
@@ -140,5 +188,5 @@ class TikTokConnection(pulumi.ComponentResource):
             f"{self._name}-clients",
             connection_id=connection.id,
             enabled_clients=clients if isinstance(clients, pulumi.Output) else list(clients),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=self._protect),
         )

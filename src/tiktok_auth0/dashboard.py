@@ -20,9 +20,10 @@ COLUMNS, TILE_WIDTH, TILE_HEIGHT = 48, 24, 16
 def dashboard_json(
     function_name: str, uptime_check_id: str, thresholds: Mapping[str, float]
 ) -> str:
-    """The dashboard: exchanges by outcome, by proxy secret (for rotations), TikTok's error codes,
-    credential refusals, upstream failures, refused calls, latency percentiles and the health check; `thresholds`
-    (settings key -> value) are drawn on the charts their alerts watch."""
+    """The dashboard: exchanges by outcome, by proxy secret (for rotations), TikTok's error
+    codes, credential refusals, upstream failures, refused calls, latency percentiles and the
+    health check; `thresholds` (settings key -> value) are drawn on the charts their alerts
+    watch."""
     charts = [
         _chart("Token exchanges by outcome", log_metrics.EXCHANGES, function_name, "outcome"),
         _chart(

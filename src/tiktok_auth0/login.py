@@ -11,8 +11,9 @@ from typing import Any, NotRequired, Optional, TypedDict
 import pulumi
 
 from . import _compat, validation
+from ._replacement import Replacement
 from ._tokens import type_token
-from .connection import TikTokConnection, TikTokConnectionArgs
+from .connection import TikTokConnection, TikTokConnectionArgs, replacement_of
 from .token_proxy import OPERATIONS_ARGS, TokenProxy, TokenProxyArgs, gcp_location
 
 __all__ = ["TikTokLogin", "TikTokLoginArgs"]
@@ -82,8 +83,28 @@ class TikTokLoginArgs(TypedDict):
     )
     protect: NotRequired[bool]
     (
-        "Protect the Auth0 connection from deletion and replacement (a replaced connection "
-        "orphans its users): true or false. Default: false."
+        "Protect the Auth0 connection and its enabled applications from deletion and "
+        "replacement (a replaced connection orphans its users): true or false. Must be true "
+        "when `production` is. Default: false."
+    )
+    retain_on_delete: NotRequired[bool]
+    (
+        "Leave the Auth0 connection in Auth0, with its users, when Pulumi deletes it (a destroy, "
+        "a replacement, this component renamed): true or false. Turn it off only for throwaway "
+        "stacks whose users may go. Default: true."
+    )
+    production: NotRequired[bool]
+    (
+        "Marks a production connection: true or false. `protect` must then be true (checked "
+        "before anything is declared); it is written to the connection's metadata, where "
+        "policy packs read it. Default: false."
+    )
+    replace_connection: NotRequired[str]
+    (
+        "The name of the deployed Auth0 connection that this change replaces, to acknowledge a "
+        "new `connection_name` (checked against the stack's last deployment; without it such a "
+        "change is refused before anything is declared). Remove it once deployed. Default: "
+        "empty (no replacement)."
     )
     monitoring: NotRequired[bool]
     (
@@ -135,8 +156,9 @@ class TikTokLogin(pulumi.ComponentResource):
     The connection's token URL, proxy-secret header and secret come from its own proxy, and its
     profile script is rendered from its own scopes and user id field. Every GCP resource is
     named from the component's name and the stack (`<name>-token-proxy-<stack>`), so several
-    instances coexist in one stack. Unusable arguments raise an error naming each one, before
-    anything is declared.
+    instances coexist in one stack and one project. Unusable arguments, and a change that would
+    replace the deployed connection without `replace_connection`, raise an error naming each
+    one, before anything is declared.
     """
 
     token_url: pulumi.Output[str]
@@ -187,10 +209,10 @@ class TikTokLogin(pulumi.ComponentResource):
         """Declare the proxy and the connection. `name`: lowercase letters, digits and dashes,
         starting with a letter. Raises InvalidArgumentsError (a pulumi.RunError, printed without a
         traceback) listing every unusable argument, before anything is declared."""
-        settings = _settings(name, args)
+        settings, replacement = _settings(name, args)
         super().__init__(type_token("TikTokLogin"), name, None, opts)
         proxy = self._create_proxy(name, settings)
-        connection = self._create_connection(name, settings, proxy)
+        connection = self._create_connection(name, settings, proxy, replacement)
 
         self.token_url = proxy.url
         self.connection_id = connection.connection_id
@@ -241,7 +263,7 @@ class TikTokLogin(pulumi.ComponentResource):
         )
 
     def _create_connection(
-        self, name: str, settings: dict[str, Any], proxy: TokenProxy
+        self, name: str, settings: dict[str, Any], proxy: TokenProxy, replacement: Replacement
     ) -> TikTokConnection:
         return TikTokConnection(
             name,
@@ -255,8 +277,12 @@ class TikTokLogin(pulumi.ComponentResource):
                 connection_name=settings["connection_name"],
                 display_name=settings["display_name"],
                 protect=settings["protect"],
+                retain_on_delete=settings["retain_on_delete"],
+                production=settings["production"],
+                replace_connection=settings["replace_connection"],
             ),
             opts=pulumi.ResourceOptions(parent=self, aliases=_compat.connection_aliases(name)),
+            replacement=replacement,
         )
 
 
@@ -264,8 +290,9 @@ class TikTokLogin(pulumi.ComponentResource):
 TikTokLogin.__doc__ = inspect.cleandoc(TikTokLogin.__doc__ or "")
 
 
-def _settings(name: str, args: TikTokLoginArgs) -> dict[str, Any]:
-    """The arguments with defaults applied; raises InvalidArgumentsError listing every problem."""
+def _settings(name: str, args: TikTokLoginArgs) -> tuple[dict[str, Any], Replacement]:
+    """The arguments with defaults applied, and what the run does to the deployed connection;
+    raises InvalidArgumentsError listing every problem."""
     project, region = gcp_location(args.get("gcp_project"), args.get("gcp_region"))
     given: dict[str, Any] = dict(args)
     settings = {
@@ -279,9 +306,17 @@ def _settings(name: str, args: TikTokLoginArgs) -> dict[str, Any]:
     problems += validation.check_keys(given, TikTokLoginArgs.__annotations__, "TikTokLogin")
     problems += validation.check(settings)
     if problems:
-        raise validation.InvalidArgumentsError(
-            f"TikTokLogin {name!r}: arguments are not usable (named as in the schema; in Python "
-            "userIdField is user_id_field)",
-            problems,
-        )
-    return settings
+        raise _unusable(name, problems)
+    # Only once the arguments are usable: read the stack's state for the deployed connection.
+    replacement = replacement_of(name, settings)
+    if replacement.problems():
+        raise _unusable(name, replacement.problems())
+    return settings, replacement
+
+
+def _unusable(name: str, problems: list[str]) -> validation.InvalidArgumentsError:
+    return validation.InvalidArgumentsError(
+        f"TikTokLogin {name!r}: arguments are not usable (named as in the schema; in Python "
+        "userIdField is user_id_field)",
+        problems,
+    )

@@ -20,7 +20,8 @@ from .log_metrics import LATENCY_BUCKETS, LATENCY_GROWTH, LATENCY_SCALE_MS, METR
 
 __all__ = ["HEALTH_PATH", "MONITORING_APIS", "Monitoring", "declare_monitoring"]
 
-MONITORING_APIS = ("monitoring", "logging")
+# Enabled by the proxy, besides its own (whose Cloud Logging API the metrics need).
+MONITORING_APIS = ("monitoring",)
 HEALTH_PATH = "/proxy/health"  # the proxy's authenticated health route; it never calls TikTok
 HEALTHY_BODY = '"status":"ok"'  # what the proxy's health route answers with the secret
 UPTIME_PERIOD, UPTIME_TIMEOUT = "60s", "10s"
@@ -48,21 +49,14 @@ def declare_monitoring(
     header_value: pulumi.Output[str],
     settings: Mapping[str, Any],
     parent: pulumi.Resource,
+    apis: Sequence[pulumi.Resource],
 ) -> Monitoring:
     """Declare it all. `header_value` is the proxy secret (a Pulumi secret) the uptime check sends
     in `header`; `settings` holds `gcp_project`, `alert_notification_channels` and the
-    thresholds named in alerts.py."""
+    thresholds named in alerts.py; `apis` are the enabled APIs everything here waits for
+    (Logging's and `MONITORING_APIS`)."""
     project = settings["gcp_project"]
-    apis = [
-        gcp.projects.Service(
-            f"{name}-api-{api}",
-            project=project,
-            service=f"{api}.googleapis.com",
-            disable_on_destroy=False,  # other workloads in the project may use it
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
-        for api in MONITORING_APIS
-    ]
+    apis = list(apis)
     after_apis = pulumi.ResourceOptions(parent=parent, depends_on=apis)
     metrics = {m.key: _metric(name, m, function_name, project, after_apis) for m in METRICS}
     uptime = _uptime_check(name, function, header, header_value, project, after_apis)

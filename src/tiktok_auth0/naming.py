@@ -1,9 +1,10 @@
 """Physical names: what the components' resources are called in GCP.
 
-Each name is built from the component's name, a word for the resource and the stack, so two
-components in one stack, or one stack per environment in one project, never collide. A name over
-GCP's limit is cut and ends in six hex digits of a hash of the whole name, so two long names that
-share their beginning still differ.
+Each name is built from the component's name, a word for the resource and the stack (and, for a
+bucket, whose name is global across Cloud Storage, the project), so two components in one stack,
+or one stack per environment in one project, never collide. A name over GCP's limit is cut and
+ends in six hex digits of a hash of the whole name, so two long names that share their beginning
+still differ.
 """
 
 from __future__ import annotations
@@ -11,15 +12,25 @@ from __future__ import annotations
 import hashlib
 import re
 
-__all__ = ["FUNCTION_NAME_MAX", "SECRET_ID_MAX", "SERVICE_ACCOUNT_ID_MAX", "physical_name", "slug"]
+__all__ = [
+    "BUCKET_NAME_MAX",
+    "FUNCTION_NAME_MAX",
+    "SECRET_ID_MAX",
+    "SERVICE_ACCOUNT_ID_MAX",
+    "physical_name",
+    "slug",
+]
 
 # Cloud Functions (2nd gen) and their Cloud Run services: at most 63 characters; service account
-# ids: 6 to 30; Secret Manager secret ids: at most 255 (cloud.google.com/functions/docs/reference/
-# rest/v2/projects.locations.functions, cloud.google.com/iam/docs/service-accounts-create,
-# cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets/create).
+# ids: 6 to 30; Secret Manager secret ids: at most 255; Cloud Storage buckets: 3 to 63, unique
+# across all of Cloud Storage, never containing "google" (cloud.google.com/functions/docs/
+# reference/rest/v2/projects.locations.functions, cloud.google.com/iam/docs/service-accounts-create,
+# cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets/create,
+# cloud.google.com/storage/docs/buckets#naming).
 FUNCTION_NAME_MAX = 63
 SERVICE_ACCOUNT_ID_MAX = 30
 SECRET_ID_MAX = 255
+BUCKET_NAME_MAX = 63
 _HASH_LENGTH = 6
 
 

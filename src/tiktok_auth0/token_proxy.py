@@ -10,12 +10,20 @@ import pulumi_gcp as gcp
 
 from . import _compat, validation
 from ._tokens import type_token
-from .monitoring import Monitoring, declare_monitoring
-from .naming import FUNCTION_NAME_MAX, SECRET_ID_MAX, SERVICE_ACCOUNT_ID_MAX, physical_name
+from .monitoring import MONITORING_APIS, Monitoring, declare_monitoring
+from .naming import (
+    BUCKET_NAME_MAX,
+    FUNCTION_NAME_MAX,
+    SECRET_ID_MAX,
+    SERVICE_ACCOUNT_ID_MAX,
+    physical_name,
+)
 from .proxy_secret import ProxySecrets, declare_slots
 from .proxy_source import ProxySource, proxy_source
 
 __all__ = [
+    "BUILD_PROJECT_ROLES",
+    "BUILD_SOURCE_ROLE",
     "OPERATIONS_ARGS",
     "PROXY_SECRET_HEADER",
     "REQUIRED_APIS",
@@ -26,14 +34,33 @@ __all__ = [
 ]
 
 PROXY_SECRET_HEADER = "X-Proxy-Secret"  # noqa: S105 - a header name
+# Every API the resources below go through. Cloud Resource Manager comes first: enabling the others
+# reads the project through it, and the project IAM grants are made through it. IAM creates the
+# service accounts (and a custom build account needs it: cloud.google.com/functions/docs/securing/
+# build-custom-sa); logging receives the build's and the proxy's logs.
 REQUIRED_APIS = (
+    "cloudresourcemanager",
+    "iam",
     "cloudfunctions",
     "run",
     "cloudbuild",
     "artifactregistry",
     "storage",
     "secretmanager",
+    "logging",
 )
+# The least Google documents for a custom build account of a function: write the build's logs
+# and its image, read the function's source (cloud.google.com/functions/docs/securing/
+# build-custom-sa; Cloud Build's July 2024 change, cloud.google.com/build/docs/
+# cloud-build-service-account-updates, is why the default build identity cannot be relied on).
+# The two project roles cannot be narrowed further (logs are written to the project, and the
+# gcf-artifacts repository only exists once Cloud Functions made it at the first deploy); reading
+# the source is granted on the source bucket only.
+BUILD_PROJECT_ROLES = {
+    "log-writer": "roles/logging.logWriter",
+    "artifact-writer": "roles/artifactregistry.writer",
+}
+BUILD_SOURCE_ROLE = "roles/storage.objectViewer"
 RUNTIME = "python313"
 ENTRY_POINT = "token"
 # One instance serves many exchanges at once (the proxy is async); 80 is Cloud Run's default.
@@ -106,10 +133,13 @@ def gcp_location(project: str | None, region: str | None) -> tuple[str | None, s
 class TokenProxy(pulumi.ComponentResource):
     """Cloud Function `<name>-token-proxy-<stack>`, public through roles/run.invoker only.
 
-    Around it: the APIs it needs, a private bucket with its source (the object named by the
-    source's hash, so a code change redeploys), a service account with no project roles, and the
-    proxy secret (generated once, kept in Secret Manager, readable by that account only).
-    Raises `InvalidArgumentsError` for unusable arguments, before declaring anything.
+    Around it: the APIs it needs, a private bucket `<name>-proxy-source-<stack>-<project>` with its
+    source (the object named by the source's hash, so a code change redeploys), a service account
+    `<name>-proxy-<stack>` it runs as, with no project roles, a service account
+    `<name>-build-<stack>` its build runs as, with the least roles Google documents for one (granted
+    before the build starts), and the proxy secret (generated once, kept in Secret Manager,
+    readable by the runtime account only). Raises `InvalidArgumentsError` for unusable arguments,
+    before declaring anything.
     """
 
     url: pulumi.Output[str]
@@ -118,6 +148,8 @@ class TokenProxy(pulumi.ComponentResource):
     """The function's name, `<name>-token-proxy-<stack>`."""
     service_account_email: pulumi.Output[str]
     """The account the function runs as."""
+    build_service_account_email: pulumi.Output[str]
+    """The account the function's build runs as."""
     source_sha256: str
     """SHA-256 (hex) of the deployed proxy source."""
     proxy_secret: pulumi.Output[str]
@@ -160,16 +192,21 @@ class TokenProxy(pulumi.ComponentResource):
         after_apis = pulumi.ResourceOptions(parent=self, depends_on=apis)
         source_object = self._create_source(after_apis)
         account = self._create_service_account(after_apis)
+        build_account = self._create_build_account(after_apis)
+        build_grants = self._create_build_grants(build_account, source_object, after_apis)
         secrets, access = self._create_proxy_secret(account, after_apis)
-        function = self._create_function(source_object, account, secrets, [*apis, access])
+        function = self._create_function(
+            source_object, account, build_account, secrets, [*apis, access, *build_grants]
+        )
         self._create_public_invoker(function)
         # Auth0's header takes it only once the function accepts it (proxy_secret.py).
         header_value = secrets.header_value(after=function)
-        monitoring = self._create_monitoring(function, header_value)
+        monitoring = self._create_monitoring(function, header_value, apis)
 
         self.url = function.url
         self.function_name = function.name
         self.service_account_email = account.email
+        self.build_service_account_email = build_account.email
         self.source_sha256 = self._source.sha256
         self.proxy_secret = header_value
         self.proxy_secret_header = PROXY_SECRET_HEADER
@@ -182,6 +219,7 @@ class TokenProxy(pulumi.ComponentResource):
                 "url": self.url,
                 "function_name": self.function_name,
                 "service_account_email": self.service_account_email,
+                "build_service_account_email": self.build_service_account_email,
                 "source_sha256": self.source_sha256,
                 "proxy_secret_id": self.proxy_secret_id,
                 **({"alert_policies": self.alert_policies} if monitoring else {}),
@@ -193,32 +231,49 @@ class TokenProxy(pulumi.ComponentResource):
             }
         )
 
-    def _physical_name(self, word: str, max_length: int) -> str:
+    def _physical_name(self, word: str, max_length: int, *, since_0_1: bool = True) -> str:
+        # Only names 0.1.0 already had are cut its way (for its successor); new ones are hashed.
+        hashed = self._hashed or not since_0_1
         return physical_name(
-            self._name, word, pulumi.get_stack(), max_length=max_length, hashed=self._hashed
+            self._name, word, pulumi.get_stack(), max_length=max_length, hashed=hashed
         )
 
     def _create_apis(self) -> list[pulumi.Resource]:
-        return [
-            gcp.projects.Service(
-                f"{self._name}-api-{api}",
-                project=self._settings["gcp_project"],
-                service=f"{api}.googleapis.com",
-                disable_on_destroy=False,  # other workloads in the project may use it
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            for api in REQUIRED_APIS
-        ]
+        # Each instance declares the APIs it needs. Enabling is idempotent and none is ever
+        # disabled (disable_on_destroy=False), so two instances, or two stacks, in one project
+        # never undo each other, and removing one leaves the others' APIs on.
+        first, *rest = REQUIRED_APIS
+        resource_manager = self._create_api(first, [])
+        return [resource_manager, *(self._create_api(api, [resource_manager]) for api in rest)]
+
+    def _create_api(self, api: str, depends_on: list[pulumi.Resource]) -> gcp.projects.Service:
+        return gcp.projects.Service(
+            f"{self._name}-api-{api}",
+            project=self._settings["gcp_project"],
+            service=f"{api}.googleapis.com",
+            disable_on_destroy=False,  # other workloads and instances in the project may use it
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
 
     def _create_source(self, opts: pulumi.ResourceOptions) -> gcp.storage.BucketObject:
+        project = self._settings["gcp_project"]
         bucket = gcp.storage.Bucket(
             f"{self._name}-source",
-            project=self._settings["gcp_project"],
+            # Bucket names are global: the project makes this one unique to it.
+            name=physical_name(
+                self._name, "proxy-source", pulumi.get_stack(), project, max_length=BUCKET_NAME_MAX
+            ),
+            project=project,
             location=self._settings["gcp_region"],
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             force_destroy=True,  # it holds only build inputs that the program re-uploads
-            opts=opts,
+            # 0.1.0 and 0.2.0 let Pulumi name the bucket (`token-proxy-source-1a2b3c4` in 0.1.0,
+            # `<name>-source-1a2b3c4` in 0.2.0): a bucket that exists keeps its name rather than
+            # being replaced; a new one gets the name above.
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(ignore_changes=["name"])
+            ),
         )
         source: ProxySource = self._source
         return gcp.storage.BucketObject(
@@ -237,6 +292,43 @@ class TokenProxy(pulumi.ComponentResource):
             project=self._settings["gcp_project"],
             opts=opts,
         )
+
+    def _create_build_account(self, opts: pulumi.ResourceOptions) -> gcp.serviceaccount.Account:
+        return gcp.serviceaccount.Account(
+            f"{self._name}-build",
+            account_id=self._physical_name("build", SERVICE_ACCOUNT_ID_MAX, since_0_1=False),
+            display_name=f"TikTok token proxy build ({pulumi.get_stack()}); logs, image, source",
+            project=self._settings["gcp_project"],
+            opts=opts,
+        )
+
+    def _create_build_grants(
+        self,
+        account: gcp.serviceaccount.Account,
+        source_object: gcp.storage.BucketObject,
+        opts: pulumi.ResourceOptions,
+    ) -> list[pulumi.Resource]:
+        member = account.email.apply(lambda email: f"serviceAccount:{email}")
+        grants: list[pulumi.Resource] = [
+            gcp.projects.IAMMember(
+                f"{self._name}-build-{purpose}",
+                project=self._settings["gcp_project"],
+                role=role,
+                member=member,
+                opts=opts,
+            )
+            for purpose, role in BUILD_PROJECT_ROLES.items()
+        ]
+        grants.append(
+            gcp.storage.BucketIAMMember(
+                f"{self._name}-build-source-reader",
+                bucket=source_object.bucket,
+                role=BUILD_SOURCE_ROLE,
+                member=member,
+                opts=opts,
+            )
+        )
+        return grants
 
     def _create_proxy_secret(
         self, account: gcp.serviceaccount.Account, opts: pulumi.ResourceOptions
@@ -271,10 +363,16 @@ class TokenProxy(pulumi.ComponentResource):
         self,
         source_object: gcp.storage.BucketObject,
         account: gcp.serviceaccount.Account,
+        build_account: gcp.serviceaccount.Account,
         secrets: ProxySecrets,
         depends_on: list[pulumi.Resource],
     ) -> gcp.cloudfunctionsv2.Function:
         project = self._settings["gcp_project"]
+        # The build runs as its own account, never the project's default build identity (which
+        # may be missing, too weak, or an Editor running third-party install code).
+        build_service_account = pulumi.Output.concat(
+            "projects/", project, "/serviceAccounts/", build_account.email
+        )
         return gcp.cloudfunctionsv2.Function(
             f"{self._name}-function",
             name=self._physical_name("token-proxy", FUNCTION_NAME_MAX),
@@ -284,6 +382,7 @@ class TokenProxy(pulumi.ComponentResource):
             build_config=gcp.cloudfunctionsv2.FunctionBuildConfigArgs(
                 runtime=RUNTIME,
                 entry_point=ENTRY_POINT,
+                service_account=build_service_account,
                 source=gcp.cloudfunctionsv2.FunctionBuildConfigSourceArgs(
                     storage_source=gcp.cloudfunctionsv2.FunctionBuildConfigSourceStorageSourceArgs(
                         bucket=source_object.bucket, object=source_object.name
@@ -307,10 +406,15 @@ class TokenProxy(pulumi.ComponentResource):
         )
 
     def _create_monitoring(
-        self, function: gcp.cloudfunctionsv2.Function, header_value: pulumi.Output[str]
+        self,
+        function: gcp.cloudfunctionsv2.Function,
+        header_value: pulumi.Output[str],
+        apis: list[pulumi.Resource],
     ) -> Monitoring | None:
         if not self._settings["monitoring"]:
             return None
+        resource_manager = apis[0]  # enabling goes through it (_create_apis)
+        monitoring_apis = [self._create_api(api, [resource_manager]) for api in MONITORING_APIS]
         return declare_monitoring(
             self._name,
             function=function,
@@ -319,6 +423,7 @@ class TokenProxy(pulumi.ComponentResource):
             header_value=header_value,
             settings=self._settings,
             parent=self,
+            apis=[*apis, *monitoring_apis],
         )
 
     def _create_public_invoker(self, function: gcp.cloudfunctionsv2.Function) -> None:

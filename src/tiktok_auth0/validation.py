@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "max_instances": 10,
     "min_instances": 0,
     "protect": False,
+    "retain_on_delete": True,
+    "production": False,
+    "replace_connection": "",
     # Operating it: monitoring (alerts.py says what each threshold means) and rotation.
     "monitoring": True,
     "alert_notification_channels": (),
@@ -46,6 +49,10 @@ DEFAULTS: dict[str, Any] = {
 }
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,126}[A-Za-z0-9])?$")
 COMPONENT_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
+# A DNS host name of two labels or more, lowercase, the last one starting with a letter (RFC 1123
+# section 2.1): what the auth0 provider's `domain` takes.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST_NAME = re.compile(rf"^(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?$")
 # As `gcloud beta monitoring channels list --format='value(name)'` prints a channel's name.
 NOTIFICATION_CHANNEL = re.compile(r"^projects/[^/\s]+/notificationChannels/[^/\s]+$")
 
@@ -82,6 +89,11 @@ def check(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) ->
             problems += [f"{names[key]}: {message}" for message in rule(value)]
     if "min_instances" in values and "max_instances" in values:
         problems += _instances_in_order(values["min_instances"], values["max_instances"], names)
+    if values.get("production") is True and values.get("protect") is False:
+        problems.append(
+            f"{names['protect']}: must be true when {names['production']} is true: a production "
+            "connection must never be deleted or replaced by a stray change (set protect: true)"
+        )
     problems += _channels_need_monitoring(values, names)
     problems += _previous_needs_a_rotation(values, names)
     return problems
@@ -97,12 +109,13 @@ def check_keys(given: Iterable[str], allowed: Iterable[str], component: str) -> 
 
 
 def check_component_name(name: str) -> list[str]:
-    """The component's name becomes part of GCP resource names, so it must suit them."""
-    if isinstance(name, str) and COMPONENT_NAME.match(name):
+    """The component's name becomes part of GCP resource names, so it must suit them (Cloud
+    Storage refuses a bucket name containing "google": cloud.google.com/storage/docs/buckets)."""
+    if isinstance(name, str) and COMPONENT_NAME.match(name) and "google" not in name:
         return []
     return [
         f"name: {name!r} is not allowed; use lowercase letters, digits and dashes, starting "
-        "with a letter and not ending with a dash (it names the GCP resources)"
+        "with a letter, not ending with a dash and without 'google' (it names the GCP resources)"
     ]
 
 
@@ -154,6 +167,31 @@ def _connection_name(value: object) -> list[str]:
         f"{value!r} is not allowed; use letters, digits and dashes, "
         "starting and ending with a letter or digit (at most 128)"
     ]
+
+
+def _replace_connection(value: object) -> list[str]:
+    if value == "" or (isinstance(value, str) and CONNECTION_NAME.match(value)):
+        return []
+    return [
+        f"{value!r} is not allowed; name the deployed connection this change replaces (its "
+        "current connectionName), or leave it empty"
+    ]
+
+
+def _auth0_domain(value: object) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
+        return [
+            "required; your Auth0 tenant's domain, e.g. my-tenant.eu.auth0.com "
+            "(set it with `pulumi config set auth0:domain my-tenant.eu.auth0.com`)"
+        ]
+    if HOST_NAME.match(value):
+        return []
+    if "/" in value or ":" in value:
+        return [
+            f"{value!r} is not a bare host name; drop the scheme, port and path "
+            "(e.g. my-tenant.eu.auth0.com, not https://my-tenant.eu.auth0.com/)"
+        ]
+    return [f"{value!r} is not a host name such as my-tenant.eu.auth0.com (lowercase, dotted)"]
 
 
 def _display_name(value: object) -> list[str]:
@@ -283,6 +321,8 @@ _RULES = {
     "min_instances": _min_instances,
     "protect": _boolean,
     "production": _boolean,
+    "retain_on_delete": _boolean,
+    "replace_connection": _replace_connection,
     "monitoring": _boolean,
     "alert_notification_channels": _alert_notification_channels,
     "alert_upstream_failures": _count_threshold,
@@ -292,4 +332,5 @@ _RULES = {
     "proxy_secret_keep_previous": _boolean,
     "gcp_project": _required_text("gcp:project"),
     "gcp_region": _required_text("gcp:region"),
+    "auth0_domain": _auth0_domain,
 }

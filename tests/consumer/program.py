@@ -59,7 +59,11 @@ class Mocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", outputs
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+        # The component reads the stack's last deployment; a new stack has none. (The mock
+        # monitor needs a list of failures, even an empty one, not None.)
+        if args.token == "pulumi:pulumi:readStackResourceOutputs":
+            return {"name": args.args["stackName"], "outputs": {}}, []
+        return {}, []
 
 
 class WireMonitor(MockMonitor):
