@@ -97,7 +97,7 @@ def render_plan(run: ProgramRun) -> str:
 
 def _computed_values(run: ProgramRun) -> dict[str, str]:
     """Each placeholder value, and the resource attribute it stands for."""
-    values = {f"{r.name}-id": f"id of {r.name}" for r in run.resources}
+    values = {r.id: f"id of {r.name}" for r in run.resources}
     for r in run.resources:
         for key in r.computed:
             if isinstance(r.outputs[key], str):
