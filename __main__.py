@@ -1,62 +1,62 @@
-"""TikTok login behind Auth0: stack config -> the token proxy and the connection -> exports."""
+"""TikTok login behind Auth0: stack config -> one TikTokLogin -> stack outputs.
+
+This repository's stacks are the package's first consumer; another program does the same with
+its own config. The instance is named `tiktok`: that keeps the resources stacks deployed with
+0.1.0 (see tiktok_auth0/_compat.py).
+"""
 
 from __future__ import annotations
 
 import pulumi
 
-from tiktok_auth0 import outputs
-from tiktok_auth0.config import load
-from tiktok_auth0.connection import TikTokConnection, TikTokConnectionArgs
-from tiktok_auth0.profile_script import render_profile_script, sha256_hex
-from tiktok_auth0.proxy_source import proxy_source
-from tiktok_auth0.tiktok import AUTHORIZE_URL
-from tiktok_auth0.token_proxy import PROXY_SECRET_HEADER, TokenProxy, TokenProxyArgs
+from tiktok_auth0 import AUTHORIZE_URL, PROXY_SECRET_HEADER, TikTokLogin, TikTokLoginArgs, load
+from tiktok_auth0 import outputs as keys
 
 config = load()
-source = proxy_source()
-profile_script = render_profile_script(config.scopes, config.user_id_field)
-
-proxy = TokenProxy(
-    "token-proxy",
-    TokenProxyArgs(
-        source=source,
-        allowed_client_key=config.client_key,
-        project=config.gcp_project,
-        region=config.gcp_region,
-        stack=pulumi.get_stack(),
-        max_instances=config.max_instances,
-        min_instances=config.min_instances,
-    ),
-)
-connection = TikTokConnection(
+login = TikTokLogin(
     "tiktok",
-    TikTokConnectionArgs(
-        connection_name=config.connection_name,
-        display_name=config.display_name,
+    TikTokLoginArgs(
         client_key=config.client_key,
         client_secret=config.client_secret,
         scopes=config.scopes,
-        token_url=proxy.url,
-        profile_script=profile_script,
-        proxy_secret_header=PROXY_SECRET_HEADER,
-        proxy_secret=proxy.proxy_secret,
+        user_id_field=config.user_id_field,
         enabled_clients=config.enabled_clients,
+        connection_name=config.connection_name,
+        display_name=config.display_name,
+        gcp_project=config.gcp_project,
+        gcp_region=config.gcp_region,
+        min_instances=config.min_instances,
+        max_instances=config.max_instances,
         protect=config.protect,
+        retain_on_delete=config.retain_on_delete,
         production=config.production,
-        stack=pulumi.get_stack(),
+        replace_connection=config.replace_connection,
+        monitoring=config.monitoring,
+        alert_notification_channels=config.alert_notification_channels,
+        alert_upstream_failures=config.alert_upstream_failures,
+        alert_refused_calls=config.alert_refused_calls,
+        alert_latency_p95_ms=config.alert_latency_p95_ms,
+        proxy_secret_generation=config.proxy_secret_generation,
+        proxy_secret_keep_previous=config.proxy_secret_keep_previous,
     ),
 )
 
-pulumi.export(outputs.CONNECTION_ID, connection.connection_id)
-pulumi.export(outputs.CONNECTION_NAME, connection.connection_name)
-pulumi.export(outputs.AUTHORIZATION_URL, AUTHORIZE_URL)
-pulumi.export(outputs.TOKEN_URL, proxy.url)
-pulumi.export(outputs.SCOPES, list(config.scopes))
-pulumi.export(outputs.ENABLED_CLIENTS, list(config.enabled_clients))
-pulumi.export(outputs.FUNCTION_NAME, proxy.function_name)
-pulumi.export(outputs.FUNCTION_URL, proxy.url)
-pulumi.export(outputs.FUNCTION_REGION, config.gcp_region)
-pulumi.export(outputs.GCP_PROJECT, config.gcp_project)
-pulumi.export(outputs.PROXY_SOURCE_SHA256, source.sha256)
-pulumi.export(outputs.PROFILE_SCRIPT_SHA256, sha256_hex(profile_script))
-pulumi.export(outputs.PROXY_SECRET_HEADER, PROXY_SECRET_HEADER)
+pulumi.export(keys.CONNECTION_ID, login.connection_id)
+pulumi.export(keys.CONNECTION_NAME, login.connection_name)
+pulumi.export(keys.AUTHORIZATION_URL, AUTHORIZE_URL)
+pulumi.export(keys.TOKEN_URL, login.token_url)
+pulumi.export(keys.SCOPES, list(config.scopes))
+pulumi.export(keys.ENABLED_CLIENTS, list(config.enabled_clients))
+pulumi.export(keys.FUNCTION_NAME, login.function_name)
+pulumi.export(keys.FUNCTION_URL, login.function_url)
+pulumi.export(keys.FUNCTION_REGION, config.gcp_region)
+pulumi.export(keys.GCP_PROJECT, config.gcp_project)
+pulumi.export(keys.PROXY_SOURCE_SHA256, login.proxy_source_sha256)
+pulumi.export(keys.PROFILE_SCRIPT_SHA256, login.profile_script_sha256)
+pulumi.export(keys.PROXY_SECRET_HEADER, PROXY_SECRET_HEADER)
+pulumi.export(keys.CLIENT_KEY, config.client_key)
+pulumi.export(keys.PROXY_SECRET_ID, login.proxy_secret_id)
+if login.alert_policies is not None:  # monitoring on
+    pulumi.export(keys.ALERT_POLICIES, login.alert_policies)
+    pulumi.export(keys.UPTIME_CHECK, login.uptime_check)
+    pulumi.export(keys.DASHBOARD, login.dashboard)

@@ -1,33 +1,49 @@
 """Run the real Pulumi program under Pulumi's mock runtime: no CLI, no credentials, no network.
 
 Shared by the tests and `make plan`. The mocks echo every input and add the computed outputs the
-program reads (URLs, emails, ids), with `preview=False` so no `apply` is silently skipped.
+program reads (URLs, emails, ids), with `preview=False` so no `apply` is silently skipped. Each
+resource also keeps its RegisterResource request as serialised for the engine (`wire`: secrets
+marked on their own leaf) and its options. The program's read of the stack's last deployment
+(`pulumi:pulumi:readStackResourceOutputs`) is answered from `deployed` (a `pulumi stack export`
+read by `read_state`), or without any state when there is none (offline, not known). Warnings the
+program logs are kept in `ProgramRun.warnings`.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import runpy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pulumi
+from google.protobuf.json_format import MessageToDict
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from devtools.engine import AliasSpec, Registration, engine_urns
+
 __all__ = [
     "PROJECT",
+    "READ_STACK_RESOURCE_OUTPUTS",
     "ExportedValue",
     "MockedResource",
     "ProgramRun",
     "RecordingMocks",
+    "read_state",
     "run_program",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = "tiktok-connection"
+ORGANIZATION = "organization"  # what a DIY backend calls every stack's organization
+READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs"
+DeployedState = Mapping[str, Mapping[str, Any]]  # URN -> {"type": ..., "outputs": {...}}
 
 
 @dataclass
@@ -40,6 +56,11 @@ class MockedResource:
     parent_type: str = ""
     protect: bool = False
     depends_on: tuple[str, ...] = ()
+    id: str = ""
+    retain_on_delete: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    secret_outputs: tuple[str, ...] = ()  # additionalSecretOutputs: outputs the engine keeps secret
+    wire: dict[str, Any] = field(default_factory=dict)  # inputs as serialised: secrets on the leaf
 
 
 @dataclass
@@ -53,7 +74,9 @@ class ExportedValue:
 class ProgramRun:
     resources: list[MockedResource] = field(default_factory=list)
     exports: dict[str, ExportedValue] = field(default_factory=dict)
-    urns: list[str] = field(default_factory=list)
+    urns: list[str] = field(default_factory=list)  # as the engine forms them
+    registrations: list[Registration] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the program logged as warnings
 
     def of_type(self, typ: str) -> list[MockedResource]:
         return [r for r in self.resources if r.typ == typ]
@@ -64,20 +87,48 @@ class ProgramRun:
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self, project: str, region: str) -> None:
-        self.project, self.region = project, region
+    """`deployed`: the stack's last deployment, as `read_state` reads it; None: unknown.
+    `versions` holds the secret versions created so far ((secret, logical name) -> its number);
+    pass the same dict to the runs of successive deployments, and a version keeps its number
+    while new ones get the next, as in Secret Manager."""
+
+    def __init__(
+        self,
+        project: str,
+        region: str,
+        deployed: DeployedState | None = None,
+        *,
+        versions: dict[tuple[str, str], int] | None = None,
+    ) -> None:
+        self.project, self.region, self.deployed = project, region, deployed
         self.resources: list[MockedResource] = []
+        self.versions = {} if versions is None else versions
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         computed = self._computed(args.typ, args.name, args.inputs)
         outputs = {**args.inputs, **computed}
+        resource_id = self._id(args.typ, args.name, args.inputs)
         self.resources.append(
-            MockedResource(args.typ, args.name, args.inputs, outputs, set(computed))
+            MockedResource(args.typ, args.name, args.inputs, outputs, set(computed), id=resource_id)
         )
-        return f"{args.name}-id", outputs
+        return resource_id, outputs
+
+    def _id(self, typ: str, name: str, inputs: dict[str, Any]) -> str:
+        """The resource's id, in GCP's own form where the program passes it on: a secret's is
+        `projects/<project>/secrets/<id>`, a dashboard's `projects/<project>/dashboards/<id>`."""
+        project = inputs.get("project", self.project)
+        if typ == "gcp:secretmanager/secret:Secret":
+            return f"projects/{project}/secrets/{inputs.get('secretId', name)}"
+        if typ == "gcp:monitoring/dashboard:Dashboard":
+            return f"projects/{project}/dashboards/{name}-mock"
+        return f"{name}-id"
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+        if args.token == READ_STACK_RESOURCE_OUTPUTS:
+            if self.deployed is None:  # unlike the engine's: no `outputs`, the state is unknown
+                return {"name": args.args.get("stackName")}, []
+            return {"name": args.args.get("stackName"), "outputs": dict(self.deployed)}, []
+        return {}, []
 
     def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         if typ == "gcp:cloudfunctionsv2/function:Function":
@@ -96,26 +147,85 @@ class RecordingMocks(pulumi.runtime.Mocks):
             email = f"{inputs['accountId']}@{self.project}.iam.gserviceaccount.com"
             return {"email": email, "member": f"serviceAccount:{email}"}
         if typ == "gcp:secretmanager/secretVersion:SecretVersion":
-            return {"version": "1", "name": f"{inputs.get('secret')}/versions/1"}
-        if typ == "gcp:storage/bucket:Bucket":
-            return {"name": inputs.get("name", f"{name}-mock"), "url": f"gs://{name}-mock"}
+            # Numbered as Secret Manager numbers them: 1, 2, ... in the order they are created.
+            secret = str(inputs.get("secret"))
+            if (secret, name) not in self.versions:
+                taken = [n for (s, _), n in self.versions.items() if s == secret]
+                self.versions[(secret, name)] = max(taken, default=0) + 1
+            number = self.versions[(secret, name)]
+            return {"version": str(number), "name": f"{secret}/versions/{number}"}
+        if typ == "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
+            check_id = f"{name}-mock"
+            project = inputs.get("project", self.project)
+            return {
+                "uptimeCheckId": check_id,
+                "name": f"projects/{project}/uptimeCheckConfigs/{check_id}",
+            }
+        if typ == "gcp:monitoring/alertPolicy:AlertPolicy":
+            project = inputs.get("project", self.project)
+            return {"name": f"projects/{project}/alertPolicies/{name}-mock"}
+        if typ == "gcp:storage/bucket:Bucket":  # Pulumi names a bucket that has no name
+            bucket = inputs.get("name") or f"{name}-mock"
+            return {"url": f"gs://{bucket}"} | ({} if "name" in inputs else {"name": bucket})
         if typ == "random:index/randomPassword:RandomPassword":
             return {"result": f"mock-generated-proxy-secret-{name}", "bcryptHash": "mock-hash"}
         return {}
 
 
 class RecordingMonitor(MockMonitor):
-    """Keeps the resource options the mocks do not see: parent, protect, dependencies."""
+    """Keeps what the mocks do not see: each request as serialised (secrets still marked on their
+    leaf, aliases, parent, protect, dependencies), in the order the program sent them."""
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
-        self.options: dict[tuple[str, str], tuple[str, bool, tuple[str, ...]]] = {}
+        self.by_name: dict[tuple[str, str], Registration] = {}
+        self.registrations: list[Registration] = []
 
     def RegisterResource(self, request: Any) -> Any:
-        parent_type = request.parent.split("::")[2].split("$")[-1] if request.parent else ""
-        deps = tuple(request.dependencies)
-        self.options[(request.type, request.name)] = (parent_type, request.protect, deps)
-        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        wire = MessageToDict(request.object) if request.HasField("object") else {}
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        registration = Registration(
+            type=request.type,
+            name=request.name,
+            monitor_urn=response.urn,
+            parent=request.parent,
+            custom=request.custom,
+            aliases=tuple(AliasSpec.from_message(MessageToDict(a)) for a in request.aliases),
+            object=wire,
+            protect=request.protect,
+            dependencies=tuple(request.dependencies),
+            retain_on_delete=request.retainOnDelete,
+            ignore_changes=tuple(request.ignoreChanges),
+            additional_secret_outputs=tuple(request.additionalSecretOutputs),
+        )
+        self.registrations.append(registration)
+        self.by_name[(request.type, request.name)] = registration
+        return response
+
+
+class _Warnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def read_state(path: Path) -> dict[str, dict[str, Any]]:
+    """A `pulumi stack export` file as the engine's state read returns it: each live resource's
+    URN -> {"type", "outputs"} (resources pending deletion left out, as the engine leaves them).
+    Raises ValueError naming the file when it is not such an export."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        resources = document["deployment"].get("resources") or []
+        return {
+            r["urn"]: {"type": r["type"], "outputs": r.get("outputs") or {}}
+            for r in resources
+            if not r.get("delete")
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path}: not a `pulumi stack export` file ({exc})") from None
 
 
 def run_program(
@@ -124,27 +234,58 @@ def run_program(
     config: dict[str, str],
     secret_keys: list[str],
     mocks: RecordingMocks | None = None,
+    program: Callable[[], None] | None = None,
+    deployed: DeployedState | None = None,
 ) -> ProgramRun:
-    """Run __main__.py once under mocks; raises what the program raises (e.g. ConfigError)."""
+    """Run __main__.py (or `program`) once under mocks; raises what the program raises.
+
+    `deployed`: the stack's last deployment the program may read (ignored when `mocks` is given,
+    which carry their own); None: not known, as offline."""
     if mocks is None:
         region = config.get("gcp:region", "us-central1")
-        mocks = RecordingMocks(config.get("gcp:project", "mock-project"), region)
+        mocks = RecordingMocks(config.get("gcp:project", "mock-project"), region, deployed)
     pulumi.runtime.set_all_config(config, secret_keys)
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    warnings = _Warnings()
+    logger = logging.Logger("pulumi-program")
+    logger.addHandler(warnings)
+    pulumi.runtime.set_mocks(
+        mocks,
+        project=PROJECT,
+        stack=stack,
+        preview=False,
+        monitor=monitor,
+        logger=logger,
+        organization=ORGANIZATION,
+    )
     exports: dict[str, Any] = {}
     path = REPO / "__main__.py"
 
     def program_body() -> None:
         with mock.patch.object(pulumi, "export", exports.__setitem__):
-            runpy.run_path(str(path), run_name="__main__")
+            if program is None:
+                runpy.run_path(str(path), run_name="__main__")
+            else:
+                program()
 
     _sync_await(run_pulumi_func(program_body))
     for resource in mocks.resources:
-        parent_type, protect, deps = monitor.options[(resource.typ, resource.name)]
-        resource.parent_type, resource.protect = parent_type, protect
-        resource.depends_on = tuple(urn.rsplit("::", 1)[-1] for urn in deps)
-    run = ProgramRun(resources=mocks.resources, urns=list(monitor.get_registered_resources()))
+        registration = monitor.by_name[(resource.typ, resource.name)]
+        parent = registration.parent
+        resource.parent_type = parent.split("::")[2].split("$")[-1] if parent else ""
+        resource.protect = registration.protect
+        resource.depends_on = tuple(urn.rsplit("::", 1)[-1] for urn in registration.dependencies)
+        resource.retain_on_delete = registration.retain_on_delete
+        resource.ignore_changes = registration.ignore_changes
+        resource.secret_outputs = registration.additional_secret_outputs
+        resource.wire = registration.object
+    urns = engine_urns(monitor.registrations, stack, PROJECT)
+    run = ProgramRun(
+        resources=mocks.resources,
+        urns=[urns[r.monitor_urn] for r in monitor.registrations if r.parent],
+        registrations=monitor.registrations,
+        warnings=warnings.messages,
+    )
     for key, value in exports.items():
         output = pulumi.Output.from_input(value)
         run.exports[key] = ExportedValue(

@@ -24,6 +24,7 @@ PROXY_ENV_KEYS = (
     "WORKERS",
     "TIKTOK_TOKEN_URL",
     "PROXY_SECRET",
+    "PROXY_SECRET_PREVIOUS",
     "PROXY_SECRET_HEADER",
     "ALLOWED_CLIENT_KEYS",
     "UPSTREAM_TIMEOUT_SECONDS",
@@ -31,6 +32,7 @@ PROXY_ENV_KEYS = (
     "UPSTREAM_MAX_CONNECTIONS",
     "UPSTREAM_CA_FILE",
     "UPSTREAM_PROXY_URL",
+    "K_SERVICE",  # set by Cloud Run; a stray one in the caller's environment must not leak in
 )
 
 
@@ -86,6 +88,10 @@ class ProxyProcess:
     @property
     def token_url(self) -> str:
         return f"{self.url}/proxy/token"
+
+    @property
+    def health_url(self) -> str:
+        return f"{self.url}/proxy/health"
 
     @property
     def pid(self) -> int:

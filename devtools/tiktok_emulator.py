@@ -472,7 +472,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  authorize  {emulator.authorize_url}\n  token      {emulator.token_url}")
     print(f"  user info  {emulator.user_info_url}")
     print(f"  client_key={app.client_key} redirect_uris={','.join(app.redirect_uris)}")
-    print("  (the emulator's client secret is in devtools/tiktok_emulator.py; Ctrl-C stops)")
+    # Flushed: stdout is often a pipe (a test, a supervisor); a terminated process never flushes.
+    print(
+        "  (the emulator's client secret is in devtools/tiktok_emulator.py; Ctrl-C stops)",
+        flush=True,
+    )
     try:
         asyncio.run(asyncio.Event().wait())
     except KeyboardInterrupt:

@@ -143,7 +143,13 @@ def validate_production_connection_is_protected(
     if not is_tiktok_connection(args.resource_type, args.props):
         return
     metadata = args.props.get("metadata") or {}
-    if metadata.get("production") == "true" and not args.opts.protect:
+    # The one exception: the run that replaces the connection as acknowledged (replaceConnection,
+    # checked by the program against the stack's state), which must unprotect it to replace it.
+    if (
+        metadata.get("production") == "true"
+        and not args.opts.protect
+        and not metadata.get("replaces")
+    ):
         report(
             "This stack is marked production (config production: true) but the TikTok connection "
             "is not protected: deleting or replacing it orphans every user. Set config protect: "
@@ -191,6 +197,35 @@ def validate_dedicated_service_account(
             f"The function runs as {email or 'the default compute service account'}, which "
             "usually holds Editor on the project. Run it as a dedicated service account with no "
             "project roles (service_config.service_account_email).",
+            None,
+        )
+    build = str((args.props.get("buildConfig") or {}).get("serviceAccount") or "")
+    if not build or build.endswith(DEFAULT_SERVICE_ACCOUNTS):
+        report(
+            f"The function's build runs as {build or 'the project default build identity'}, "
+            "which may be missing, lack permissions, or hold Editor while it runs third-party "
+            "install code. Build as a dedicated account with only the roles Google documents "
+            "(build_config.service_account).",
+            None,
+        )
+
+
+def validate_proxy_secret_from_secret_manager(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    if args.resource_type != FUNCTION:
+        return
+    service = args.props.get("serviceConfig") or {}
+    from_secret_manager = [
+        variable
+        for variable in service.get("secretEnvironmentVariables") or []
+        if variable.get("key") == "PROXY_SECRET" and variable.get("secret")
+    ]
+    if not from_secret_manager:
+        report(
+            "The token proxy does not get PROXY_SECRET from Secret Manager: on Cloud Run it "
+            "refuses to start without it, and without it anyone could call it. Give the function "
+            "service_config.secret_environment_variables with key PROXY_SECRET and its secret.",
             None,
         )
 
@@ -282,8 +317,14 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     ),
     ResourceValidationPolicy(
         name="function-dedicated-service-account",
-        description="The token proxy runs as a dedicated service account.",
+        description="The token proxy runs, and is built, as dedicated service accounts.",
         validate=validate_dedicated_service_account,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="proxy-secret-from-secret-manager",
+        description="The token proxy gets PROXY_SECRET from Secret Manager.",
+        validate=validate_proxy_secret_from_secret_manager,
         enforcement_level=EnforcementLevel.MANDATORY,
     ),
     ResourceValidationPolicy(

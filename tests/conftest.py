@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ssl
+import subprocess
+import sys
+import sysconfig
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +14,7 @@ import httpx
 import pytest
 import trustme
 
+from devtools.mock_runtime import REPO
 from devtools.proxy_process import ProxyProcess
 from devtools.tiktok_emulator import TikTokEmulator
 from tests.helpers import APP, proxy_env
@@ -117,3 +121,45 @@ def any_proxy(
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30, trust_env=False) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package's wheel, built from this checkout as `pip wheel .` builds it (hatchling)."""
+    out = tmp_path_factory.mktemp("wheel")
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]
+    subprocess.run(
+        [*pip_wheel, "--no-build-isolation", "--wheel-dir", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (built,) = out.glob("tiktok_auth0-*.whl")
+    return built
+
+
+@pytest.fixture(scope="session")
+def consumer_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv outside the checkout with the wheel installed (not editable).
+
+    To stay offline it reaches the pinned dependencies through a `.pth` line naming this
+    project's site-packages (whose own .pth files, the editable install's among them, Python does
+    not read from there); `pip check` proves the wheel's requirements are met by them.
+    """
+    venv = tmp_path_factory.mktemp("consumer") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    (site / "zz_pinned_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    subprocess.run([*pip, "install", "--no-deps", "--no-index", str(wheel)], check=True)
+    check = subprocess.run([*pip, "check"], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    return venv

@@ -13,11 +13,14 @@ CLIENT_SECRET = "tiktok-client-secret-for-tests-7f3a"
 BASE_CONFIG: dict[str, Any] = {
     "gcp:project": "acme-login-dev",
     "gcp:region": "europe-west1",
+    "auth0:domain": "acme-dev.eu.auth0.com",
     f"{PROJECT}:clientKey": "sbawtestclientkey",
     f"{PROJECT}:clientSecret": CLIENT_SECRET,
 }
 
 CONNECTION = "auth0:index/connection:Connection"
+BUILD_GRANT = "gcp:projects/iAMMember:IAMMember"
+BUCKET_GRANT = "gcp:storage/bucketIAMMember:BucketIAMMember"
 CONNECTION_CLIENTS = "auth0:index/connectionClients:ConnectionClients"
 FUNCTION = "gcp:cloudfunctionsv2/function:Function"
 BUCKET = "gcp:storage/bucket:Bucket"
@@ -29,6 +32,10 @@ SECRET = "gcp:secretmanager/secret:Secret"
 SECRET_VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
 SECRET_ACCESS = "gcp:secretmanager/secretIamMember:SecretIamMember"
 INVOKER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+METRIC = "gcp:logging/metric:Metric"
+ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
+UPTIME_CHECK = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"
+DASHBOARD = "gcp:monitoring/dashboard:Dashboard"
 
 
 def run(
@@ -36,9 +43,11 @@ def run(
     *,
     plain_secret: bool = False,
     mocks: RecordingMocks | None = None,
+    deployed: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> ProgramRun:
-    """`overrides` are project keys (clientKey=..., scopes=[...]); None removes a key."""
+    """`overrides` are project keys (clientKey=..., scopes=[...]); None removes a key.
+    `deployed`: the stack's last deployment as the program reads it (default: nothing yet)."""
     config = dict(BASE_CONFIG)
     for key, value in overrides.items():
         full = key if ":" in key else f"{PROJECT}:{key}"
@@ -48,7 +57,13 @@ def run(
             config[full] = value
     as_strings = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     secret_keys = [] if plain_secret else [f"{PROJECT}:clientSecret"]
-    return run_program(stack=stack, config=as_strings, secret_keys=secret_keys, mocks=mocks)
+    return run_program(
+        stack=stack,
+        config=as_strings,
+        secret_keys=secret_keys,
+        mocks=mocks,
+        deployed={} if deployed is None else deployed,
+    )
 
 
 def is_secret(value: Any) -> bool:

@@ -212,6 +212,7 @@ def test_open_id_differs_per_app_union_id_does_not(emulator):
 
 
 def test_runs_on_its_own(http):
+    import select
     import subprocess
     import sys
 
@@ -228,7 +229,12 @@ def test_runs_on_its_own(http):
         wait_for_listen(port, process=process)
         response = http.get(f"http://127.0.0.1:{port}/v2/auth/authorize/?client_key=nope")
         assert response.status_code == 400
+        # It prints (and flushes) its URLs just after it starts listening: read them before
+        # stopping it, or a quick test stops it before it has printed.
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 10)
+        banner = process.stdout.readline() if ready else ""
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)
-    assert f"TikTok emulator on http://127.0.0.1:{port}" in output
+    assert f"TikTok emulator on http://127.0.0.1:{port}" in banner + output

@@ -5,8 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from devtools.mock_runtime import REPO
-from devtools.plan import render_plan
+from devtools.plan import LEGEND, render_plan
 from tests.program import CLIENT_SECRET, PASSWORD, run
 
 
@@ -25,22 +27,34 @@ def test_plan_of_the_dev_stack():
     result = plan("--stack", "dev")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Resources (19):" in out
+    assert "Resources (41):" in out
     assert "+ auth0:index/connection:Connection  tiktok-connection" in out
     assert 'options.scopes = ["user.info.basic,user.info.profile"]' in out
     assert "options.clientSecret = [secret]" in out
     assert "options.customHeaders[0].value = [secret]" in out
-    assert "placeholder for token-proxy-function.url" in out
+    assert "placeholder for tiktok-function.url" in out
     assert "clientSecret is not set for this stack" in out
     assert "functionName           tiktok-token-proxy-dev" in out
+    # Monitoring, on by default: six metrics, five alert policies, the uptime check, a dashboard.
+    assert out.count("+ gcp:logging/metric:Metric ") == 6
+    assert out.count("+ gcp:monitoring/alertPolicy:AlertPolicy ") == 5
+    assert "+ gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig  tiktok-uptime" in out
+    assert "httpCheck.headers.X-Proxy-Secret = [secret]" in out
+    assert "httpCheck.path = /tiktok-token-proxy-dev/proxy/health" in out
+    assert "+ gcp:monitoring/dashboard:Dashboard  tiktok-dashboard" in out
+    for output in ("alertPolicies", "uptimeCheck", "dashboard"):
+        assert f"\n    {output} " in out, output
 
 
 def test_plan_of_the_prod_stack_is_protected():
     result = plan("--stack", "prod")
     assert result.returncode == 0, result.stderr
-    assert "tiktok-connection (protected)" in result.stdout
+    assert "tiktok-connection (protected, retained on delete)" in result.stdout
+    assert "tiktok-clients (protected)" in result.stdout
     assert "metadata.production = true" in result.stdout
     assert "serviceConfig.minInstanceCount = 1" in result.stdout
+    channel = "projects/my-gcp-project-prod/notificationChannels/1234567890123456789"
+    assert result.stdout.count(f'notificationChannels = ["{channel}"]') == 5
 
 
 def test_plan_reports_config_errors_and_exits_2(tmp_path):
@@ -65,3 +79,44 @@ def test_plan_text_holds_no_secret_value():
     assert CLIENT_SECRET not in text
     assert program.one(PASSWORD).outputs["result"] not in text
     assert "[secret]" in text
+
+
+def test_plan_masks_exactly_the_values_marked_secret_and_says_so():
+    text = render_plan(run())
+    assert LEGEND in text and "nothing is masked by its name" in LEGEND
+    masked = sorted(
+        line.split(" = ")[0].strip() for line in text.splitlines() if "= [secret]" in line
+    )
+    # The four secret inputs, and the outputs random declares secret (additionalSecretOutputs).
+    assert masked == [
+        "bcryptHash",
+        "httpCheck.headers.X-Proxy-Secret",
+        "options.clientSecret",
+        "options.customHeaders[0].value",
+        "result",
+        "secretData",
+    ]
+    # The rest of the connection's options is shown, for review.
+    for shown in ("options.clientId = sbawtestclientkey", "options.customHeaders[0].header = "):
+        assert shown in text
+
+
+@pytest.mark.parametrize(
+    ("content", "where", "problem"),
+    [
+        ("config:\n  gcp:project: p\n  tiktok-connection:scopes: [a\n", ":4:1", "expected ','"),
+        ("config:\n  gcp:project: p\n gcp:region: r\n", ":3:", "not valid YAML"),
+        ("config:\n\tgcp:project: p\n", ":2:1", "not valid YAML"),
+        ("- a list\n", "", "must be a mapping with a `config:` mapping"),
+        ("config: [1, 2]\n", "", "must be a mapping with a `config:` mapping"),
+    ],
+)
+def test_a_malformed_stack_file_is_reported_in_one_line(tmp_path, content, where, problem):
+    stack_file = tmp_path / "Pulumi.broken.yaml"
+    stack_file.write_text(content)
+    result = plan("--stack", "broken", "--config-file", str(stack_file))
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: Pulumi.broken.yaml{where}")
+    assert problem in line
+    assert "Traceback" not in result.stderr and result.stdout == ""

@@ -1,5 +1,9 @@
 """Every guardrail against the resources the real program declares (passing) and altered copies
-of them (each failing for its own reason)."""
+of them (each failing for its own reason).
+
+Resource policies see each resource's inputs as serialised for the engine (`wire`), where a
+secret is marked on its own leaf, as the engine hands them to a policy pack; the mock runtime's
+`inputs` would mark the whole enclosing object and let a plain client secret pass."""
 
 from __future__ import annotations
 
@@ -21,14 +25,14 @@ from pulumi_policy.deserialize import deserialize_properties
 
 from devtools.mock_runtime import MockedResource, ProgramRun
 from guardrails import POLICIES, _raw
-from tests.program import BUCKET, CONNECTION, FUNCTION, INVOKER, run, unwrap
+from tests.program import BUCKET, CONNECTION, FUNCTION, INVOKER, is_secret, run
 
 POLICY = {policy.name: policy for policy in POLICIES}
 Mutation = Callable[[ProgramRun], None]
 
 
 def options(resource: MockedResource) -> dict:
-    return resource.inputs["options"]["value"]
+    return resource.wire["options"]
 
 
 def urn(resource: MockedResource) -> str:
@@ -57,7 +61,7 @@ def violations(program: ProgramRun, policy_name: str) -> list[str]:
     if isinstance(policy, ResourceValidationPolicy):
         for resource in program.resources:
             proxy_secrets = policy.has_remediation()
-            props = deserialize_properties(copy.deepcopy(resource.inputs), proxy_secrets)
+            props = deserialize_properties(copy.deepcopy(resource.wire), proxy_secrets)
             args = ResourceValidationArgs(
                 resource.typ, props, urn(resource), resource.name, policy_options(resource), None
             )
@@ -100,53 +104,70 @@ def set_option(key: str, value) -> Mutation:
 
 
 def set_service(key: str, value) -> Mutation:
-    return lambda program: program.one(FUNCTION).inputs["serviceConfig"].__setitem__(key, value)
+    return lambda program: program.one(FUNCTION).wire["serviceConfig"].__setitem__(key, value)
 
 
 def drop_service(key: str) -> Mutation:
-    return lambda program: program.one(FUNCTION).inputs["serviceConfig"].pop(key)
+    return lambda program: program.one(FUNCTION).wire["serviceConfig"].pop(key)
+
+
+def set_build(key: str, value) -> Mutation:
+    return lambda program: program.one(FUNCTION).wire["buildConfig"].__setitem__(key, value)
+
+
+def drop_build(key: str) -> Mutation:
+    return lambda program: program.one(FUNCTION).wire["buildConfig"].pop(key)
 
 
 def set_token_url(url: str) -> Mutation:
     def mutate(program: ProgramRun) -> None:
         connection = program.one(CONNECTION)
         options(connection)["tokenEndpoint"] = url
-        connection.outputs = {**connection.outputs, "options": connection.inputs["options"]}
+        outputs = connection.outputs["options"]["value"]
+        connection.outputs["options"]["value"] = {**outputs, "tokenEndpoint": url}
 
     return mutate
 
 
 def add_env(name: str, value: str) -> Mutation:
     def mutate(program: ProgramRun) -> None:
-        program.one(FUNCTION).inputs["serviceConfig"]["environmentVariables"][name] = value
+        program.one(FUNCTION).wire["serviceConfig"]["environmentVariables"][name] = value
 
     return mutate
 
 
+def drop_secret_env(program: ProgramRun) -> None:
+    program.one(FUNCTION).wire["serviceConfig"].pop("secretEnvironmentVariables")
+
+
 def add_resource(typ: str, **inputs) -> Mutation:
     def mutate(program: ProgramRun) -> None:
-        program.resources.append(MockedResource(typ, "extra", inputs, dict(inputs), set()))
+        extra = MockedResource(typ, "extra", inputs, dict(inputs), set(), wire=dict(inputs))
+        program.resources.append(extra)
 
     return mutate
 
 
 def plain_client_secret(program: ProgramRun) -> None:
-    connection = program.one(CONNECTION)
-    connection.inputs["options"] = unwrap(connection.inputs["options"])  # nothing marked secret
+    """Only the client secret's leaf loses its marker; the proxy secret's header keeps its own
+    (with the mock's `inputs`, that one would still mark the whole options secret)."""
+    client_secret = options(program.one(CONNECTION))["clientSecret"]
+    assert is_secret(client_secret)
+    options(program.one(CONNECTION))["clientSecret"] = client_secret["value"]
 
 
 def unprotected_production(program: ProgramRun) -> None:
     connection = program.one(CONNECTION)
-    connection.inputs["metadata"] = {**connection.inputs["metadata"], "production": "true"}
+    connection.wire["metadata"] = {**connection.wire["metadata"], "production": "true"}
     connection.protect = False
 
 
 def set_bucket(key: str, value) -> Mutation:
-    return lambda program: program.one(BUCKET).inputs.__setitem__(key, value)
+    return lambda program: program.one(BUCKET).wire.__setitem__(key, value)
 
 
 def set_invoker(key: str, value) -> Mutation:
-    return lambda program: program.one(INVOKER).inputs.__setitem__(key, value)
+    return lambda program: program.one(INVOKER).wire.__setitem__(key, value)
 
 
 ALTERATIONS = [
@@ -190,6 +211,20 @@ ALTERATIONS = [
         drop_service("serviceAccountEmail"),
         "default compute service account",
     ),
+    (
+        "function-dedicated-service-account",
+        drop_build("serviceAccount"),
+        "the project default build identity",
+    ),
+    (
+        "function-dedicated-service-account",
+        set_build(
+            "serviceAccount",
+            "projects/p/serviceAccounts/123-compute@developer.gserviceaccount.com",
+        ),
+        "build runs as projects/p/serviceAccounts/123-compute@",
+    ),
+    ("proxy-secret-from-secret-manager", drop_secret_env, "PROXY_SECRET from Secret Manager"),
     ("public-only-through-run-invoker", set_invoker("role", "roles/run.admin"), "roles/run.admin"),
     (
         "public-only-through-run-invoker",
@@ -248,6 +283,15 @@ def test_each_policy_fails_an_altered_program_for_its_reason(policy_name, alter,
             assert violations(program, other) == [], other
 
 
+def test_a_production_connection_may_be_unprotected_only_while_it_replaces_another():
+    program = production_program()
+    unprotected_production(program)
+    assert violations(program, "production-connection-protected")
+    connection = program.one(CONNECTION)
+    connection.wire["metadata"] = {**connection.wire["metadata"], "replaces": "tiktok-old"}
+    assert violations(program, "production-connection-protected") == []
+
+
 def test_remediation_marks_the_client_secret_secret():
     program = run()
     plain_client_secret(program)
@@ -256,7 +300,7 @@ def test_remediation_marks_the_client_secret_secret():
 
 
 def test_every_policy_has_a_validator_and_the_pack_lists_them_all():
-    assert len(POLICY) == len(POLICIES) == 9
+    assert len(POLICY) == len(POLICIES) == 10
     assert all(p.description for p in POLICIES)
 
 

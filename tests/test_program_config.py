@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import yaml
 
 from devtools.mock_runtime import REPO, RecordingMocks
-from tests.program import CONNECTION, FUNCTION, run
-from tiktok_auth0.config import DEFAULTS, ConfigError
+from tests.program import CONNECTION, CONNECTION_CLIENTS, FUNCTION, run
+from tiktok_auth0.config import DECLARED, DEFAULTS, ConfigError
 
 
 @pytest.mark.parametrize(
@@ -30,6 +32,21 @@ from tiktok_auth0.config import DEFAULTS, ConfigError
         ({"protect": "yes"}, "protect", "true or false"),
         ({"enabledClients": "clientA"}, "enabledClients", "list of Auth0 client ids"),
         ({"gcp:region": None}, "gcp:region", "required"),
+        ({"gcp:project": None}, "gcp:project", "required"),
+        ({"auth0:domain": None}, "auth0:domain", "required; your Auth0 tenant's domain"),
+        ({"auth0:domain": "https://acme.eu.auth0.com/"}, "auth0:domain", "not a bare host name"),
+        ({"auth0:domain": "acme.eu.auth0.com:443"}, "auth0:domain", "drop the scheme, port"),
+        ({"auth0:domain": "Acme.eu.auth0.com"}, "auth0:domain", "lowercase, dotted"),
+        ({"production": True}, "protect", "must be true when production is true"),
+        ({"production": True, "protect": False}, "protect", "set protect: true"),
+        ({"production": "yes"}, "production", "true or false"),
+        ({"retainOnDelete": "no"}, "retainOnDelete", "true or false"),
+        ({"replaceConnection": "tik tok"}, "replaceConnection", "name the deployed connection"),
+        ({"scope": ["user.info.basic"]}, "scope", "did you mean scopes?"),
+        ({"clientkey": "k"}, "clientkey", "did you mean clientKey?"),
+        ({"maxinstances": 3}, "maxinstances", "did you mean maxInstances?"),
+        ({"retain": False}, "retain", "did you mean retainOnDelete?"),
+        ({"region": "europe-west1"}, "region", "it is not a key of this project"),
     ],
 )
 def test_config_mistakes_name_the_key_and_what_is_allowed(overrides, key, allowed):
@@ -48,11 +65,46 @@ def test_a_plain_text_client_secret_is_refused():
 
 
 def test_every_problem_is_reported_at_once():
+    url: dict[str, Any] = {"auth0:domain": "https://acme.eu.auth0.com"}
     with pytest.raises(ConfigError) as caught:
-        run(userIdField="email", maxInstances=0, scopes=["video.list"])
-    message = str(caught.value)
-    for key in ("userIdField:", "maxInstances:", "scopes:"):
-        assert key in message
+        run(
+            userIdField="email",
+            maxInstances=0,
+            scopes=["video.list"],
+            scope=["user.info.basic"],
+            production=True,
+            **url,
+        )
+    keys = [problem.split(":")[0] for problem in caught.value.problems]
+    assert sorted(keys) == sorted(
+        ["scope", "scopes", "userIdField", "maxInstances", "protect", "auth0"]
+    )
+
+
+def test_an_undeclared_key_names_every_declared_one():
+    with pytest.raises(ConfigError) as caught:
+        run(enabledClient=["a"])
+    (problem,) = caught.value.problems
+    assert problem.startswith("enabledClient: not declared in Pulumi.yaml, so it would be ignored")
+    assert "did you mean enabledClients?" in problem
+    for key in DECLARED:
+        assert key in problem.split("(declared: ")[1]
+
+
+def test_provider_keys_of_other_namespaces_are_not_this_projects_business():
+    others: dict[str, Any] = {"gcp:zone": "europe-west1-b", "auth0:debug": "true"}
+    program = run(**others)
+    assert program.one(FUNCTION).inputs["location"] == "europe-west1"
+
+
+def test_a_custom_auth0_domain_is_warned_about_unless_an_audience_is_set():
+    custom: dict[str, Any] = {"auth0:domain": "login.acme.com"}
+    (warning,) = run(**custom).warnings
+    assert "auth0:domain: 'login.acme.com' is not a tenant domain" in warning
+    assert "auth0:audience to https://<tenant>.<region>.auth0.com/api/v2/" in warning
+    custom["auth0:audience"] = "https://acme.eu.auth0.com/api/v2/"
+    assert run(**custom).warnings == []
+    assert run().warnings == []  # a tenant domain
 
 
 def test_defaults_apply_when_keys_are_unset():
@@ -65,6 +117,23 @@ def test_defaults_apply_when_keys_are_unset():
     assert function.inputs["serviceConfig"]["maxInstanceCount"] == 10
     assert function.inputs["serviceConfig"]["minInstanceCount"] == 0
     assert connection.protect is False
+    assert connection.retain_on_delete is True
+    assert connection.inputs["metadata"]["production"] == "false"
+
+
+def test_retain_on_delete_can_be_turned_off_for_a_throwaway_stack():
+    program = run(retainOnDelete=False)
+    assert program.one(CONNECTION).retain_on_delete is False
+
+
+def test_only_the_connection_is_retained_not_its_enabled_applications():
+    # Left enabled, a retained old connection would offer a second TikTok button after a rename.
+    assert run().one(CONNECTION_CLIENTS).retain_on_delete is False
+
+
+def test_production_is_in_the_connections_metadata_for_the_policy_pack():
+    connection = run(production=True, protect=True).one(CONNECTION)
+    assert connection.inputs["metadata"] == {"pulumi-stack": "dev", "production": "true"}
 
 
 def test_pulumi_yaml_declares_every_key_with_the_programs_defaults():

@@ -31,7 +31,7 @@ def test_connection_is_an_oauth2_connection_to_tiktok_v2():
     assert connection.inputs["strategy"] == "oauth2"
     assert connection.inputs["name"] == "tiktok"
     assert connection.inputs["displayName"] == "TikTok Login"
-    assert connection.parent_type == "tiktok:auth0:SocialConnection"
+    assert connection.parent_type == "tiktok-auth0:index:TikTokConnection"
     options = connection_options(program)
     assert options["authorizationEndpoint"] == "https://www.tiktok.com/v2/auth/authorize/"
     assert options["clientId"] == "sbawtestclientkey"
@@ -44,7 +44,7 @@ def test_token_endpoint_is_the_function_deployed_by_the_same_stack():
     program = run()
     function = program.one(FUNCTION)
     assert connection_options(program)["tokenEndpoint"] == function.outputs["url"]
-    assert "token-proxy-function" in program.one(CONNECTION).depends_on
+    assert "tiktok-function" in program.one(CONNECTION).depends_on
 
 
 def test_upstream_params_carry_the_client_key_as_compact_sorted_json():
@@ -89,10 +89,10 @@ def test_enabled_clients_are_owned_by_one_connection_clients_resource():
 
 
 @pytest.mark.parametrize("protect", [True, False])
-def test_protect_applies_to_the_connection(protect):
+def test_protect_applies_to_the_connection_and_its_enabled_applications(protect):
     program = run(protect=protect)
     assert program.one(CONNECTION).protect is protect
-    assert program.one(CONNECTION_CLIENTS).protect is False
+    assert program.one(CONNECTION_CLIENTS).protect is protect
 
 
 def test_connection_name_comes_from_config():

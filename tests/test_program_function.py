@@ -5,7 +5,9 @@ from __future__ import annotations
 from tests.program import (
     ACCOUNT,
     BUCKET,
+    BUCKET_GRANT,
     BUCKET_OBJECT,
+    BUILD_GRANT,
     FUNCTION,
     INVOKER,
     PASSWORD,
@@ -29,7 +31,7 @@ def test_function_is_a_2nd_gen_python_function_with_entry_point_token():
     assert build["entryPoint"] == "token"
     assert function.inputs["location"] == "europe-west1"
     assert function.inputs["project"] == "acme-login-dev"
-    assert function.parent_type == "tiktok:gcp:TokenProxy"
+    assert function.parent_type == "tiktok-auth0:index:TokenProxy"
 
 
 def test_function_name_is_per_stack():
@@ -70,33 +72,75 @@ def test_source_bucket_is_private():
     assert bucket["publicAccessPrevention"] == "enforced"
 
 
-def test_required_apis_are_enabled_and_kept_on_destroy():
-    program = run()
+def test_source_bucket_is_named_like_the_other_resources_and_existing_ones_keep_theirs():
+    bucket = run("staging").one(BUCKET)
+    # Global across Cloud Storage, so the project is part of it; the prefix is what the README's
+    # read-only IAM condition for a new stack names.
+    assert bucket.inputs["name"] == "tiktok-proxy-source-staging-acme-login-dev"
+    # Buckets made by 0.1.0 and 0.2.0 were named by Pulumi: the engine keeps theirs.
+    assert bucket.ignore_changes == ("name",)
+
+
+def test_every_api_the_resources_need_is_enabled_first_and_kept_on_destroy():
+    program = run(monitoring=False)  # the monitoring API: test_program_monitoring.py
     services = {s.inputs["service"]: s for s in program.of_type(SERVICE)}
     assert set(services) == {
         f"{api}.googleapis.com"
         for api in (
+            "cloudresourcemanager",
+            "iam",
             "cloudfunctions",
             "run",
             "cloudbuild",
             "artifactregistry",
             "storage",
             "secretmanager",
+            "logging",
         )
     }
     assert all(s.inputs["disableOnDestroy"] is False for s in services.values())
-    function_deps = program.one(FUNCTION).depends_on
-    assert {s.name for s in services.values()} <= set(function_deps)
+    # Enabling a service goes through Cloud Resource Manager, so it is enabled before the others.
+    resource_manager = services.pop("cloudresourcemanager.googleapis.com")
+    assert all(s.depends_on == (resource_manager.name,) for s in services.values())
+    apis = {resource_manager.name, *(s.name for s in services.values())}
+    first = [FUNCTION, ACCOUNT, BUCKET, SECRET, BUILD_GRANT, BUCKET_GRANT, PASSWORD]
+    for resource in [r for typ in first for r in program.of_type(typ)]:
+        assert apis <= set(resource.depends_on), resource.name
 
 
 def test_function_runs_as_a_dedicated_account_with_no_project_roles():
     program = run()
-    account = program.one(ACCOUNT)
+    (account,) = [a for a in program.of_type(ACCOUNT) if a.name == "tiktok-runtime"]
     service = program.one(FUNCTION).inputs["serviceConfig"]
     assert service["serviceAccountEmail"] == account.outputs["email"]
     assert account.inputs["accountId"] == "tiktok-proxy-dev"
-    project_grants = [r for r in program.resources if r.typ.startswith("gcp:projects/iAM")]
-    assert project_grants == []
+    granted = [r for r in program.resources if r.inputs.get("member") == account.outputs["member"]]
+    assert [(r.typ, r.inputs["role"]) for r in granted] == [
+        (SECRET_ACCESS, "roles/secretmanager.secretAccessor")
+    ]
+
+
+def test_the_build_runs_as_its_own_account_with_the_roles_google_documents_for_one():
+    program = run()
+    (build,) = [a for a in program.of_type(ACCOUNT) if a.name == "tiktok-build"]
+    assert build.inputs["accountId"] == "tiktok-build-dev"
+    function = program.one(FUNCTION)
+    assert function.inputs["buildConfig"]["serviceAccount"] == (
+        f"projects/acme-login-dev/serviceAccounts/{build.outputs['email']}"
+    )
+    member = f"serviceAccount:{build.outputs['email']}"
+    granted = [r for r in program.resources if r.inputs.get("member") == member]
+    # Logs and the image, on the project (neither can be narrower); the source, on its bucket.
+    assert {(r.typ, r.inputs["role"]) for r in granted} == {
+        (BUILD_GRANT, "roles/logging.logWriter"),
+        (BUILD_GRANT, "roles/artifactregistry.writer"),
+        (BUCKET_GRANT, "roles/storage.objectViewer"),
+    }
+    for grant in program.of_type(BUILD_GRANT):
+        assert grant.inputs["project"] == "acme-login-dev"
+    assert program.one(BUCKET_GRANT).inputs["bucket"] == program.one(BUCKET).outputs["name"]
+    # The build starts only once every grant exists.
+    assert {g.name for g in granted} <= set(function.depends_on)
 
 
 def test_proxy_secret_lives_in_secret_manager_readable_only_by_the_function():
@@ -106,7 +150,8 @@ def test_proxy_secret_lives_in_secret_manager_readable_only_by_the_function():
     assert unwrap(version.inputs["secretData"]) == password.outputs["result"]
     (access,) = program.of_type(SECRET_ACCESS)
     assert access.inputs["role"] == "roles/secretmanager.secretAccessor"
-    assert access.inputs["member"] == f"serviceAccount:{program.one(ACCOUNT).outputs['email']}"
+    (runtime,) = [a for a in program.of_type(ACCOUNT) if a.name == "tiktok-runtime"]
+    assert access.inputs["member"] == f"serviceAccount:{runtime.outputs['email']}"
     assert access.inputs["secretId"] == program.one(SECRET).inputs["secretId"]
     service = program.one(FUNCTION).inputs["serviceConfig"]
     (secret_env,) = service["secretEnvironmentVariables"]

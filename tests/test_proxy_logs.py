@@ -65,3 +65,27 @@ def test_logs_and_bodies_hold_no_secret_code_or_token(proxy, emulator, http):
         assert secret not in logs
         assert secret not in refused.text
         assert secret not in wrong_secret.text
+
+
+def test_token_requests_are_logged_on_the_token_route_and_not_as_probes(proxy, emulator, http):
+    before = len(proxy.log_records())
+    http.post(proxy.token_url, data=auth0_token_form(new_code(emulator)), headers=secret_headers())
+    http.post(proxy.url + "/", data=auth0_token_form("bad-code"), headers=secret_headers())
+    http.post(proxy.url + "/elsewhere", data=auth0_token_form("c"), headers=secret_headers())
+    login, root, unknown = records_after(proxy, before)
+    assert login["route"] == root["route"] == "token"
+    assert login["probe"] is root["probe"] is False
+    assert login["secret_match"] == "current"
+    assert "route" not in unknown
+    assert unknown["probe"] is False
+
+
+def test_an_authenticated_probe_is_marked_and_an_unauthenticated_one_is_not(proxy, http):
+    before = len(proxy.log_records())
+    form = auth0_token_form("doctor-dummy-code")
+    http.post(proxy.url, data=form, headers={**secret_headers(), "X-Proxy-Probe": "doctor"})
+    http.post(proxy.url, data=form, headers={"X-Proxy-Probe": "doctor"})
+    authenticated, unauthenticated = records_after(proxy, before)
+    assert (authenticated["route"], authenticated["probe"]) == ("token", True)
+    assert authenticated["outcome"] == "tiktok_error"  # it still reached TikTok
+    assert (unauthenticated["probe"], unauthenticated["error"]) == (False, "invalid_client")

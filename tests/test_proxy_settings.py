@@ -12,6 +12,7 @@ def test_defaults():
     settings = Settings.from_env({})
     assert settings.token_url == DEFAULT_TOKEN_URL == "https://open.tiktokapis.com/v2/oauth/token/"
     assert settings.proxy_secret is None
+    assert settings.proxy_secret_previous is None
     assert settings.proxy_secret_header == "X-Proxy-Secret"
     assert settings.allowed_client_keys == frozenset()
     assert settings.upstream_timeout == 10.0
@@ -39,6 +40,7 @@ def test_values_from_the_environment():
         {
             "TIKTOK_TOKEN_URL": "http://127.0.0.1:1/t/",
             "PROXY_SECRET": "a-very-private-value",
+            "PROXY_SECRET_PREVIOUS": " the-previous-private-value ",
             "PROXY_SECRET_HEADER": "X-H",
             "ALLOWED_CLIENT_KEYS": " a, b ,,",
             "UPSTREAM_TIMEOUT_SECONDS": "2.5",
@@ -48,10 +50,18 @@ def test_values_from_the_environment():
     assert settings.body_timeout == 3.0
     assert settings.token_url == "http://127.0.0.1:1/t/"
     assert settings.proxy_secret == "a-very-private-value"
+    assert settings.proxy_secret_previous == "the-previous-private-value"
     assert settings.proxy_secret_header == "X-H"
     assert settings.allowed_client_keys == {"a", "b"}
     assert settings.upstream_timeout == 2.5
     assert "a-very-private-value" not in repr(settings)
+    assert "the-previous-private-value" not in repr(settings)
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_a_blank_previous_secret_means_none(blank):
+    settings = Settings.from_env({"PROXY_SECRET": "current", "PROXY_SECRET_PREVIOUS": blank})
+    assert settings.proxy_secret_previous is None
 
 
 @pytest.mark.parametrize(
@@ -79,6 +89,11 @@ def test_values_from_the_environment():
         ({"UPSTREAM_CA_FILE": "/nonexistent/ca.pem"}, "UPSTREAM_CA_FILE must be a readable PEM"),
         ({"UPSTREAM_CA_FILE": __file__}, "UPSTREAM_CA_FILE must be a readable PEM"),
         ({"UPSTREAM_PROXY_URL": "socks5://p:1080"}, "UPSTREAM_PROXY_URL must be an http(s) URL"),
+        (
+            {"PROXY_SECRET": "s", "PROXY_SECRET_PREVIOUS": "two words"},
+            "PROXY_SECRET_PREVIOUS must be visible ASCII",
+        ),
+        ({"PROXY_SECRET_PREVIOUS": "old"}, "PROXY_SECRET_PREVIOUS is only accepted beside"),
     ],
 )
 def test_unusable_values_name_the_variable(env, problem):

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tomllib
 
 import pytest
 import yaml
+from pulumi.provider.experimental.analyzer import Analyzer
 
-from devtools.mock_runtime import REPO
+from devtools.mock_runtime import PROJECT, REPO, run_program
 from guardrails import POLICIES
-from tests.program import run
+from tests.program import CONNECTION, run
+from tiktok_auth0._compat import V0_1_NAME
 from tiktok_auth0.outputs import OUTPUT_KEYS
+from tiktok_auth0.plugin import COMPONENTS, PACKAGE
 from tiktok_auth0.tiktok import LOGIN_SCOPES
 from tokenproxy._oauth import BASIC_CHALLENGE
 
@@ -21,7 +25,8 @@ DECLARED = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
 
 
 def code_lines() -> list[str]:
-    blocks = re.findall(r"```(?:sh)?\n(.*?)```", README, flags=re.S)
+    fences = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.S)
+    blocks = [body for language, body in fences if language in {"", "sh"}]
     inline = re.findall(r"`([^`\n]+)`", README)
     return [line.split("#")[0].strip() for block in blocks for line in block.splitlines()] + inline
 
@@ -50,8 +55,7 @@ def test_config_table_lists_every_declared_key():
 
 
 def test_urns_in_the_readme_are_the_programs():
-    # The mock monitor puts the root stack's type into top-level URNs; the engine does not.
-    urns = {u.replace("pulumi:pulumi:Stack$", "") for u in run("prod").urns}
+    urns = set(run("prod").urns)  # as the engine forms them
     cited = set(re.findall(r"urn:pulumi:[^'\s]+", README))
     assert cited
     assert cited <= urns, cited - urns
@@ -89,3 +93,49 @@ def test_the_scopes_key_lists_every_scope_the_program_accepts():
     (row,) = [line for line in README.splitlines() if line.startswith("| `scopes` |")]
     named = re.findall(r"`([a-z]+\.[a-z.]+)`", row)
     assert list(dict.fromkeys(named)) == list(LOGIN_SCOPES)
+
+
+def fenced(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_the_python_example_runs_as_written():
+    (example,) = fenced("python")
+    config = {
+        "gcp:project": "acme-login-dev",
+        "gcp:region": "europe-west1",
+        f"{PROJECT}:tiktokClientKey": "sbawexampleclientkey",
+        f"{PROJECT}:tiktokClientSecret": "example-secret",
+    }
+    secret_keys = [f"{PROJECT}:tiktokClientSecret"]
+    program = run_program(
+        stack="dev",
+        config=config,
+        secret_keys=secret_keys,
+        program=lambda: exec(compile(example, "README.md", "exec"), {}),
+    )
+    assert program.one(CONNECTION).protect is True
+    assert program.exports["tiktokTokenUrl"].value.endswith("/tiktok-token-proxy-dev")
+
+
+def test_the_typescript_example_uses_the_schemas_names():
+    (example,) = fenced("typescript")
+    login = next(iter(Analyzer(PACKAGE).analyze(COMPONENTS)["component_definitions"].values()))
+    arguments = set(re.findall(r"^\s+(\w+): ", example.split("TikTokLogin(")[1], flags=re.M))
+    assert arguments and arguments <= set(login.inputs)
+    assert {"clientKey", "clientSecret"} <= arguments
+    used = set(re.findall(r"login\.(\w+)", example))
+    assert used and used <= set(login.outputs)
+
+
+def test_the_examples_pin_the_current_release():
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert f"tiktok-auth0 @ git+https://github.com/<owner>/<repo>@v{version}" in README
+    assert f"pulumi package add github.com/<owner>/<repo>/provider@v{version}" in README
+    assert (REPO / "provider" / "PulumiPlugin.yaml").is_file()
+
+
+def test_the_upgrade_note_names_the_instance_that_keeps_the_resources():
+    section = README.split("## Upgrading from 0.1.0")[1].split("\n## ")[0]
+    assert f"named `{V0_1_NAME}`" in section
+    assert re.search(rf'TikTokLogin\(\s*"{V0_1_NAME}"', (REPO / "__main__.py").read_text())

@@ -1,6 +1,6 @@
 """TikTok token proxy: makes TikTok's v2 token endpoint answer like a standard OAuth server."""
 
-from ._app import ROUTES, TokenProxy
+from ._app import HEALTH_ROUTE, PROBE_HEADER, ROUTES, TokenProxy
 from ._config import DEFAULT_TOKEN_URL, ConfigError, Settings
 from ._exceptions import (
     ProxyError,
@@ -19,6 +19,8 @@ from ._tiktok import TikTokAnswer, TikTokTokenClient, encode_form
 
 __all__ = [
     "DEFAULT_TOKEN_URL",
+    "HEALTH_ROUTE",
+    "PROBE_HEADER",
     "ROUTES",
     "ConfigError",
     "ProxyError",

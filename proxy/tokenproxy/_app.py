@@ -19,9 +19,16 @@ from ._logging import ExchangeRecord, write_record
 from ._oauth import invalid_client, parse_body, parse_token_request, read_tiktok_answer
 from ._tiktok import TikTokTokenClient
 
-__all__ = ["ROUTES", "TokenProxy"]
+__all__ = ["HEALTH_ROUTE", "PROBE_HEADER", "ROUTES", "TokenProxy"]
 
-ROUTES = frozenset({"/", "/proxy/token"})
+ROUTES = frozenset({"/", "/proxy/token"})  # the token endpoint: Auth0's tokenURL is the function
+HEALTH_ROUTE = "/proxy/health"  # GET with the proxy secret: 200, and TikTok is never called
+# Marks an authenticated token request as a probe (the doctor's), so that it is not counted as
+# a login; trusted only once the proxy secret has been checked.
+PROBE_HEADER = "X-Proxy-Probe"
+_ROUTE_BY_PATH = {**dict.fromkeys(ROUTES, "token"), HEALTH_ROUTE: "health"}
+_METHOD_BY_ROUTE = {"token": "POST", "health": "GET"}
+HEALTHY = {"status": "ok"}
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 UNEXPECTED = {
     "error": "server_error",
@@ -65,8 +72,11 @@ class TokenProxy:
         return response
 
     async def _exchange(self, request: Request, record: ExchangeRecord) -> Response:
-        self._check_route(request)
-        self._check_proxy_secret(request)
+        self._check_route(request, record)
+        self._check_proxy_secret(request, record)
+        if record.route == "health":
+            return _json_response(HEALTHY, 200)
+        record.probe = PROBE_HEADER in request.headers
         params = parse_body(request.headers.get("content-type"), await self._read_body(request))
         token_request = parse_token_request(params, request.headers.get("authorization"))
         record.grant_type = token_request.grant_type
@@ -83,24 +93,32 @@ class TokenProxy:
             return Response(answer.body, 200, headers=NO_STORE, media_type="application/json")
         return _json_response({**tokens, "token_type": "Bearer"}, 200)
 
-    def _check_route(self, request: Request) -> None:
+    def _check_route(self, request: Request, record: ExchangeRecord) -> None:
         path = request.url.path
-        if path not in ROUTES and path.rstrip("/") not in ROUTES:
+        route = _ROUTE_BY_PATH.get(path) or _ROUTE_BY_PATH.get(path.rstrip("/"))
+        if route is None:
             raise RequestRejected(f"no endpoint at {path!r}; POST to /proxy/token", status=404)
-        if request.method != "POST":
+        record.route, record.probe = route, route == "health"
+        method = _METHOD_BY_ROUTE[route]
+        if request.method != method:
             raise RequestRejected(
-                f"method {request.method} is not allowed; use POST",
+                f"method {request.method} is not allowed; use {method}",
                 status=405,
-                headers={"Allow": "POST"},
+                headers={"Allow": method},
             )
 
-    def _check_proxy_secret(self, request: Request) -> None:
-        expected = self.settings.proxy_secret
-        if expected is None:
+    def _check_proxy_secret(self, request: Request, record: ExchangeRecord) -> None:
+        current, previous = self.settings.proxy_secret, self.settings.proxy_secret_previous
+        if current is None:
             return
-        presented = request.headers.get(self.settings.proxy_secret_header, "")
-        if not hmac.compare_digest(presented.encode(), expected.encode()):
+        presented = request.headers.get(self.settings.proxy_secret_header, "").encode()
+        # Both comparisons always run, each in constant time: the answer's timing tells a
+        # caller nothing about either secret, nor which one came close.
+        is_current = hmac.compare_digest(presented, current.encode())
+        is_previous = previous is not None and hmac.compare_digest(presented, previous.encode())
+        if not (is_current or is_previous):
             raise invalid_client(f"missing or wrong {self.settings.proxy_secret_header} header")
+        record.secret_match = "current" if is_current else "previous"
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.max_body_bytes

@@ -4,6 +4,10 @@ Precedence is simple: an environment variable when set and non-empty, else the d
 value is checked before the first request: one that cannot be used stops the process at start-up
 with a message naming the variable and what it allows (all problems at once), so a broken
 deployment fails its health check instead of failing logins. Messages never repeat a secret.
+
+On Cloud Run (which sets K_SERVICE, also for 2nd-gen Cloud Functions: cloud.google.com/run/docs/
+container-contract#env-vars) the proxy admits the whole internet, so PROXY_SECRET is required
+there: without it the proxy refuses to start rather than serve anyone.
 """
 
 from __future__ import annotations
@@ -44,7 +48,9 @@ class Settings:
 
     `token_url`: TikTok's token endpoint (TIKTOK_TOKEN_URL), an absolute http(s) URL.
     `proxy_secret`: when set (PROXY_SECRET), every request must carry it in the header named
-    `proxy_secret_header` (PROXY_SECRET_HEADER). `allowed_client_keys`: client keys the proxy
+    `proxy_secret_header` (PROXY_SECRET_HEADER). `proxy_secret_previous`
+    (PROXY_SECRET_PREVIOUS, only beside PROXY_SECRET) is accepted in the same header too, so a
+    rotation never fails a login in flight. `allowed_client_keys`: client keys the proxy
     forwards (ALLOWED_CLIENT_KEYS; empty: any). `upstream_timeout` and `body_timeout`: seconds
     to wait for TikTok and for the caller's body (UPSTREAM_TIMEOUT_SECONDS,
     REQUEST_BODY_TIMEOUT_SECONDS). `max_body_bytes`: the largest request body accepted.
@@ -58,6 +64,7 @@ class Settings:
 
     token_url: str = DEFAULT_TOKEN_URL
     proxy_secret: str | None = None
+    proxy_secret_previous: str | None = None
     proxy_secret_header: str = DEFAULT_SECRET_HEADER
     allowed_client_keys: frozenset[str] = frozenset()
     upstream_timeout: float = 10.0
@@ -70,7 +77,11 @@ class Settings:
     def __repr__(self) -> str:
         # The proxy secret must never reach a log through a repr.
         secret = "set" if self.proxy_secret else "unset"
-        return f"Settings(token_url={self.token_url!r}, proxy_secret=<{secret}>)"
+        previous = "set" if self.proxy_secret_previous else "unset"
+        return (
+            f"Settings(token_url={self.token_url!r}, proxy_secret=<{secret}>, "
+            f"proxy_secret_previous=<{previous}>)"
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -89,10 +100,23 @@ class Settings:
             get("REQUEST_BODY_TIMEOUT_SECONDS"), "REQUEST_BODY_TIMEOUT_SECONDS", problems
         )
         proxy_secret = get("PROXY_SECRET")
-        if proxy_secret is not None and not _VISIBLE.fullmatch(proxy_secret):
+        if proxy_secret is None and get("K_SERVICE"):
             problems.append(
-                "PROXY_SECRET must be visible ASCII without spaces (it travels in a header); "
-                "generate a new one"
+                "PROXY_SECRET must be set on Cloud Run (K_SERVICE is set): without it anyone on "
+                "the internet could use the proxy; give the function its secret from Secret "
+                "Manager, as the TokenProxy component does"
+            )
+        previous = get("PROXY_SECRET_PREVIOUS")  # blank: no previous secret
+        for name, value in (("PROXY_SECRET", proxy_secret), ("PROXY_SECRET_PREVIOUS", previous)):
+            if value is not None and not _VISIBLE.fullmatch(value):
+                problems.append(
+                    f"{name} must be visible ASCII without spaces (it travels in a header); "
+                    "generate a new one"
+                )
+        if previous is not None and proxy_secret is None:
+            problems.append(
+                "PROXY_SECRET_PREVIOUS is only accepted beside PROXY_SECRET; set PROXY_SECRET to "
+                "the current secret, or unset PROXY_SECRET_PREVIOUS"
             )
         header = get("PROXY_SECRET_HEADER") or DEFAULT_SECRET_HEADER
         if not _TOKEN.fullmatch(header):
@@ -128,6 +152,7 @@ class Settings:
         return cls(
             token_url=token_url,
             proxy_secret=proxy_secret,
+            proxy_secret_previous=previous,
             proxy_secret_header=header,
             allowed_client_keys=frozenset(keys),
             upstream_timeout=timeout,

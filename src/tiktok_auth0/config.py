@@ -1,44 +1,61 @@
-"""Stack configuration: read once, validated whole, before any resource is declared.
+"""Stack configuration of this repository's own stacks: read once, validated whole, before any
+resource is declared.
 
 Precedence: a key set in the stack (`Pulumi.<stack>.yaml` or `pulumi config set`) wins; otherwise
 the default below applies, which is the same default `Pulumi.yaml` declares (a test keeps the two
-in step, since the mock runtime does not apply Pulumi.yaml's defaults). Every problem is reported
-at once, each naming its key and what is allowed.
+in step, since the mock runtime does not apply Pulumi.yaml's defaults). The keys are TikTokLogin's
+arguments as the schema names them; the rules are `validation`'s, so every problem is reported at
+once, each naming its key and what is allowed. A key of this project that Pulumi.yaml does not
+declare is refused with the closest declared one (the Pulumi CLI accepts it and the program would
+silently use the default instead), and the provider keys the program needs (`gcp:project`,
+`gcp:region`, `auth0:domain`) are required.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi.runtime import config as runtime_config
 
-from .tiktok import LOGIN_SCOPES, USER_ID_FIELDS
+from . import validation
 
-__all__ = ["DEFAULTS", "ConfigError", "StackConfig", "load", "validate"]
+__all__ = ["DECLARED", "DEFAULTS", "ConfigError", "StackConfig", "load"]
 
+# camelCase, as in Pulumi.yaml; lists where Pulumi.yaml has lists.
 DEFAULTS: dict[str, Any] = {
-    "scopes": ["user.info.basic"],
-    "userIdField": "union_id",
+    **{
+        validation.schema_name(key): list(value) if isinstance(value, tuple) else value
+        for key, value in validation.DEFAULTS.items()
+    },
     "connectionName": "tiktok",
-    "displayName": "TikTok",
-    "enabledClients": [],
-    "maxInstances": 10,
-    "minInstances": 0,
-    "protect": False,
-    "production": False,
 }
-CONNECTION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,126}[A-Za-z0-9])?$")
+DECLARED = frozenset({"clientKey", "clientSecret", *DEFAULTS})
+_FIELDS = {validation.schema_name(key): key for key in ("client_key", *validation.DEFAULTS)} | {
+    "connectionName": "connection_name",
+}
+_PROVIDER_LABELS = {
+    "gcp_project": "gcp:project",
+    "gcp_region": "gcp:region",
+    "auth0_domain": "auth0:domain",
+}
+# The Management API is served on the tenant's own domain; with a custom domain the auth0
+# provider needs `audience` (the Auth0 provider's `audience` setting; Auth0, "Get Access Tokens",
+# auth0.com/docs/secure/tokens/access-tokens/get-access-tokens, custom domains section).
+_TENANT_DOMAIN_SUFFIX = ".auth0.com"
 
 
-class ConfigError(pulumi.RunError):
+class ConfigError(validation.InvalidArgumentsError):
     """One or more stack config values cannot be used; raised before anything is declared."""
 
 
 @dataclass(frozen=True)
 class StackConfig:
+    """The stack's settings, validated; `client_secret` is a Pulumi secret."""
+
     client_key: str
     client_secret: pulumi.Output[str]
     scopes: tuple[str, ...]
@@ -49,116 +66,88 @@ class StackConfig:
     max_instances: int
     min_instances: int
     protect: bool
+    retain_on_delete: bool
     production: bool
+    replace_connection: str
     gcp_project: str
     gcp_region: str
+    monitoring: bool
+    alert_notification_channels: tuple[str, ...]
+    alert_upstream_failures: int
+    alert_refused_calls: int
+    alert_latency_p95_ms: int
+    proxy_secret_generation: int
+    proxy_secret_keep_previous: bool
 
 
 def load() -> StackConfig:
-    """Read the project's and the gcp provider's config; raise ConfigError listing every problem."""
+    """Read the project's and the providers' config; raise ConfigError listing every problem."""
     config = pulumi.Config()
-    gcp = pulumi.Config("gcp")
-    raw: dict[str, Any] = {"clientKey": config.get("clientKey")}
+    values: dict[str, Any] = {"client_key": config.get("clientKey")}
     for key, default in DEFAULTS.items():
-        value = config.get(key)
-        if value is None:
-            raw[key] = default
-        elif isinstance(default, str):
-            raw[key] = value
-        else:
-            try:
-                raw[key] = json.loads(value)
-            except ValueError:
-                raw[key] = value  # validate() says what the key allows
-    problems = validate(raw)
+        values[_FIELDS[key]] = _read(config, key, default)
     client_secret = config.get_secret("clientSecret")
-    if client_secret is None:
-        problems.append(
-            "clientSecret: required; set it with `pulumi config set --secret clientSecret`"
-        )
-    elif not pulumi.runtime.is_config_secret(f"{pulumi.get_project()}:clientSecret"):
+    values["client_secret"] = client_secret
+    values["gcp_project"] = pulumi.Config("gcp").get("project")
+    values["gcp_region"] = pulumi.Config("gcp").get("region")
+    values["auth0_domain"] = pulumi.Config("auth0").get("domain")
+    problems = _undeclared_keys() + validation.check(values, labels=_PROVIDER_LABELS)
+    if client_secret is not None and not pulumi.runtime.is_config_secret(
+        f"{pulumi.get_project()}:clientSecret"
+    ):
         problems.append(
             "clientSecret: must be stored as a secret; "
             "set it again with `pulumi config set --secret clientSecret`"
         )
-    for key in ("project", "region"):
-        if not gcp.get(key):
-            problems.append(f"gcp:{key}: required; set it with `pulumi config set gcp:{key} ...`")
     if problems or client_secret is None:
-        raise ConfigError("stack config is not usable:\n  - " + "\n  - ".join(problems))
-    return StackConfig(
-        client_key=raw["clientKey"],
-        client_secret=client_secret,
-        scopes=tuple(raw["scopes"]),
-        user_id_field=raw["userIdField"],
-        connection_name=raw["connectionName"],
-        display_name=raw["displayName"],
-        enabled_clients=tuple(raw["enabledClients"]),
-        max_instances=raw["maxInstances"],
-        min_instances=raw["minInstances"],
-        protect=raw["protect"],
-        production=raw["production"],
-        gcp_project=gcp.require("project"),
-        gcp_region=gcp.require("region"),
+        raise ConfigError("stack config is not usable", problems)
+    _warn_about_a_custom_domain(values["auth0_domain"])
+    fields = {key: value for key, value in values.items() if key != "auth0_domain"}
+    fields |= {
+        "scopes": tuple(values["scopes"]),
+        "enabled_clients": tuple(values["enabled_clients"]),
+        "alert_notification_channels": tuple(values["alert_notification_channels"]),
+    }
+    return StackConfig(**fields)
+
+
+def _undeclared_keys() -> list[str]:
+    """Keys of this project that Pulumi.yaml does not declare, each with the closest declared."""
+    prefix = f"{pulumi.get_project()}:"
+    given = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    problems = []
+    for key in sorted(k[len(prefix) :] for k in given if k.startswith(prefix)):
+        if key in DECLARED:
+            continue
+        by_lower = {name.lower(): name for name in DECLARED}
+        close = difflib.get_close_matches(key.lower(), by_lower, n=1, cutoff=0.6)
+        hint = f"did you mean {by_lower[close[0]]}?" if close else "it is not a key of this project"
+        problems.append(
+            f"{key}: not declared in Pulumi.yaml, so it would be ignored; {hint} "
+            f"(declared: {', '.join(sorted(DECLARED))})"
+        )
+    return problems
+
+
+def _warn_about_a_custom_domain(domain: str) -> None:
+    if domain.endswith(_TENANT_DOMAIN_SUFFIX) or pulumi.Config("auth0").get("audience"):
+        return
+    pulumi.log.warn(
+        f"auth0:domain: {domain!r} is not a tenant domain (<tenant>.<region>.auth0.com). The "
+        "Management API, which Pulumi calls, is served on the tenant's own domain: set "
+        "auth0:domain to it, or keep this custom domain and set auth0:audience to "
+        "https://<tenant>.<region>.auth0.com/api/v2/"
     )
 
 
-def validate(raw: dict[str, Any]) -> list[str]:
-    """The problems with raw config values (defaults applied), one message per problem."""
-    problems: list[str] = []
-    client_key = raw.get("clientKey")
-    if not isinstance(client_key, str) or not client_key.strip():
-        problems.append("clientKey: required; the client key of your TikTok app (Login Kit)")
-    problems += _validate_scopes(raw["scopes"])
-    if raw["userIdField"] not in USER_ID_FIELDS:
-        problems.append(
-            f"userIdField: {raw['userIdField']!r} is not allowed; use one of "
-            f"{', '.join(USER_ID_FIELDS)} (and never change it once users exist)"
-        )
-    name = raw["connectionName"]
-    if not isinstance(name, str) or not CONNECTION_NAME.match(name):
-        problems.append(
-            f"connectionName: {name!r} is not allowed; use letters, digits and dashes, "
-            "starting and ending with a letter or digit (at most 128)"
-        )
-    if not isinstance(raw["displayName"], str) or not raw["displayName"].strip():
-        problems.append("displayName: must be a non-empty string")
-    clients = raw["enabledClients"]
-    if not isinstance(clients, list) or not all(isinstance(c, str) and c for c in clients):
-        problems.append("enabledClients: must be a list of Auth0 client ids (strings)")
-    problems += _validate_instances(raw["minInstances"], raw["maxInstances"])
-    for key in ("protect", "production"):
-        if not isinstance(raw[key], bool):
-            problems.append(f"{key}: must be true or false, got {raw[key]!r}")
-    return problems
-
-
-def _validate_scopes(scopes: object) -> list[str]:
-    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-        return ['scopes: must be a list of TikTok scopes, e.g. ["user.info.basic"]']
-    problems = []
-    unknown = [s for s in scopes if s not in LOGIN_SCOPES]
-    if unknown:
-        problems.append(
-            f"scopes: {', '.join(map(repr, unknown))} not allowed; "
-            f"TikTok login scopes are {', '.join(LOGIN_SCOPES)} (one per list item)"
-        )
-    if "user.info.basic" not in scopes:
-        problems.append("scopes: must include user.info.basic (it yields the user's id)")
-    if len(set(scopes)) != len(scopes):
-        problems.append("scopes: list each scope once")
-    return problems
-
-
-def _validate_instances(min_instances: object, max_instances: object) -> list[str]:
-    problems = []
-    if isinstance(max_instances, bool) or not isinstance(max_instances, int) or max_instances < 1:
-        problems.append(f"maxInstances: must be a whole number >= 1, got {max_instances!r}")
-    if isinstance(min_instances, bool) or not isinstance(min_instances, int) or min_instances < 0:
-        problems.append(f"minInstances: must be a whole number >= 0, got {min_instances!r}")
-    elif isinstance(max_instances, int) and min_instances > max_instances >= 1:
-        problems.append(
-            f"minInstances: {min_instances} is above maxInstances ({max_instances}); "
-            "it must be at most maxInstances"
-        )
-    return problems
+def _read(config: pulumi.Config, key: str, default: Any) -> Any:
+    """The key's value (JSON-decoded unless a string is expected), else its default."""
+    value = config.get(key)
+    if value is None:
+        return default
+    if isinstance(default, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value  # validation says what the key allows

@@ -2,32 +2,65 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_gcp as gcp
-import pulumi_random as random
 
-from .proxy_source import ProxySource
+from . import _compat, validation
+from ._tokens import type_token
+from .monitoring import MONITORING_APIS, Monitoring, declare_monitoring
+from .naming import (
+    BUCKET_NAME_MAX,
+    FUNCTION_NAME_MAX,
+    SECRET_ID_MAX,
+    SERVICE_ACCOUNT_ID_MAX,
+    physical_name,
+)
+from .proxy_secret import ProxySecrets, declare_slots
+from .proxy_source import ProxySource, proxy_source
 
 __all__ = [
+    "BUILD_PROJECT_ROLES",
+    "BUILD_SOURCE_ROLE",
+    "OPERATIONS_ARGS",
     "PROXY_SECRET_HEADER",
     "REQUIRED_APIS",
     "TokenProxy",
     "TokenProxyArgs",
+    "gcp_location",
     "runtime_environment",
 ]
 
 PROXY_SECRET_HEADER = "X-Proxy-Secret"  # noqa: S105 - a header name
+# Every API the resources below go through. Cloud Resource Manager comes first: enabling the others
+# reads the project through it, and the project IAM grants are made through it. IAM creates the
+# service accounts (and a custom build account needs it: cloud.google.com/functions/docs/securing/
+# build-custom-sa); logging receives the build's and the proxy's logs.
 REQUIRED_APIS = (
+    "cloudresourcemanager",
+    "iam",
     "cloudfunctions",
     "run",
     "cloudbuild",
     "artifactregistry",
     "storage",
     "secretmanager",
+    "logging",
 )
+# The least Google documents for a custom build account of a function: write the build's logs
+# and its image, read the function's source (cloud.google.com/functions/docs/securing/
+# build-custom-sa; Cloud Build's July 2024 change, cloud.google.com/build/docs/
+# cloud-build-service-account-updates, is why the default build identity cannot be relied on).
+# The two project roles cannot be narrowed further (logs are written to the project, and the
+# gcf-artifacts repository only exists once Cloud Functions made it at the first deploy); reading
+# the source is granted on the source bucket only.
+BUILD_PROJECT_ROLES = {
+    "log-writer": "roles/logging.logWriter",
+    "artifact-writer": "roles/artifactregistry.writer",
+}
+BUILD_SOURCE_ROLE = "roles/storage.objectViewer"
 RUNTIME = "python313"
 ENTRY_POINT = "token"
 # The deployed shape, sized by measurement (make bench; README, "Performance"): one vCPU and one
@@ -47,6 +80,16 @@ MEMORY = "128Mi"
 REQUEST_CONCURRENCY = 32
 TIMEOUT_SECONDS = 30  # above the proxy's 10 s upstream timeout, so the proxy answers first
 UPSTREAM_TIMEOUT_SECONDS = "10"
+# The arguments that operate the proxy (monitoring.py, proxy_secret.py); defaults in validation.
+OPERATIONS_ARGS = (
+    "monitoring",
+    "alert_notification_channels",
+    "alert_upstream_failures",
+    "alert_refused_calls",
+    "alert_latency_p95_ms",
+    "proxy_secret_generation",
+    "proxy_secret_keep_previous",
+)
 
 
 def runtime_environment(allowed_client_key: str) -> dict[str, str]:
@@ -62,51 +105,294 @@ def runtime_environment(allowed_client_key: str) -> dict[str, str]:
     }
 
 
-@dataclass
-class TokenProxyArgs:
-    source: ProxySource
-    allowed_client_key: pulumi.Input[str]
-    project: str
-    region: str
-    stack: str
-    max_instances: int
-    min_instances: int
+class TokenProxyArgs(TypedDict):
+    """The token proxy's settings; `TikTokLogin` passes its own (see `TikTokLoginArgs`)."""
+
+    client_key: str
+    """The one TikTok client key the proxy accepts; any other gets 401 invalid_client."""
+    gcp_project: NotRequired[str]
+    """GCP project id; defaults to the gcp provider's `gcp:project`."""
+    gcp_region: NotRequired[str]
+    """GCP region of the function and its source bucket; defaults to `gcp:region`."""
+    min_instances: NotRequired[int]
+    """Instances kept warm, 0 or more (default 0; 0 allows a cold start after idling)."""
+    max_instances: NotRequired[int]
+    """Upper bound on instances, 1 or more (default 10)."""
+    monitoring: NotRequired[bool]
+    """Declare metrics, alerts, an uptime check and a dashboard (default true)."""
+    alert_notification_channels: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Notification channel names the alerts go to (default none)."""
+    alert_upstream_failures: NotRequired[int]
+    """Upstream failures in 5 minutes above which the upstream alert fires (default 3)."""
+    alert_refused_calls: NotRequired[int]
+    """invalid_client refusals in 5 minutes above which the refused-callers alert fires (5)."""
+    alert_latency_p95_ms: NotRequired[int]
+    """p95 exchange latency (ms) above which the latency alert fires (default 4000)."""
+    proxy_secret_generation: NotRequired[int]
+    """Generation of the proxy secret; raise it by one to rotate (default 0)."""
+    proxy_secret_keep_previous: NotRequired[bool]
+    """Also accept the previous generation's secret, during a rotation (default false)."""
+
+
+def gcp_location(project: str | None, region: str | None) -> tuple[str | None, str | None]:
+    """(project, region) as given, else from the gcp provider's config (`gcp:project`, ...)."""
+    gcp_config = pulumi.Config("gcp")
+    return project or gcp_config.get("project"), region or gcp_config.get("region")
 
 
 class TokenProxy(pulumi.ComponentResource):
-    """Cloud Function `tiktok-token-proxy-<stack>`, public through roles/run.invoker only."""
+    """Cloud Function `<name>-token-proxy-<stack>`, public through roles/run.invoker only.
+
+    Around it: the APIs it needs, a private bucket `<name>-proxy-source-<stack>-<project>` with its
+    source (the object named by the source's hash, so a code change redeploys), a service account
+    `<name>-proxy-<stack>` it runs as, with no project roles, a service account
+    `<name>-build-<stack>` its build runs as, with the least roles Google documents for one (granted
+    before the build starts), and the proxy secret (generated once, kept in Secret Manager,
+    readable by the runtime account only). Raises `InvalidArgumentsError` for unusable arguments,
+    before declaring anything.
+    """
 
     url: pulumi.Output[str]
+    """The function's HTTPS URL: the token URL of the connection."""
     function_name: pulumi.Output[str]
-    proxy_secret: pulumi.Output[str]
+    """The function's name, `<name>-token-proxy-<stack>`."""
     service_account_email: pulumi.Output[str]
+    """The account the function runs as."""
+    build_service_account_email: pulumi.Output[str]
+    """The account the function's build runs as."""
+    source_sha256: str
+    """SHA-256 (hex) of the deployed proxy source."""
+    proxy_secret: pulumi.Output[str]
+    """The secret the caller sends in `proxy_secret_header` (a Pulumi secret; not an output)."""
+    proxy_secret_header: str
+    """The header that carries the proxy secret: `X-Proxy-Secret`."""
+    proxy_secret_id: pulumi.Output[str]
+    """The secret's Secret Manager name, `projects/<project>/secrets/<id>` (not its value)."""
+    alert_policies: pulumi.Output[dict[str, str]] | None
+    """Alert key -> alert policy name; None with monitoring off (monitoring.py)."""
+    uptime_check: pulumi.Output[str] | None
+    """The uptime check's name; None with monitoring off."""
+    dashboard: pulumi.Output[str] | None
+    """The dashboard's name; None with monitoring off."""
 
     def __init__(
         self, name: str, args: TokenProxyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("tiktok:gcp:TokenProxy", name, None, opts)
-        self._name, self._args = name, args
-        child = pulumi.ResourceOptions(parent=self)
-        apis = self._enable_apis(child)
+        project, region = gcp_location(args.get("gcp_project"), args.get("gcp_region"))
+        settings: dict[str, Any] = {
+            "client_key": args.get("client_key"),
+            "gcp_project": project,
+            "gcp_region": region,
+            "min_instances": args.get("min_instances", validation.DEFAULTS["min_instances"]),
+            "max_instances": args.get("max_instances", validation.DEFAULTS["max_instances"]),
+            **{key: args.get(key, validation.DEFAULTS[key]) for key in OPERATIONS_ARGS},
+        }
+        problems = validation.check_component_name(name)
+        problems += validation.check_keys(args, TokenProxyArgs.__annotations__, "TokenProxy")
+        problems += validation.check(settings)
+        if problems:
+            raise validation.InvalidArgumentsError(f"TokenProxy {name!r}", problems)
+        super().__init__(type_token("TokenProxy"), name, None, opts)
+        self._name, self._settings = name, settings
+        self._source = proxy_source()
+        # 0.1.0 cut over-long names without a hash; its stacks keep theirs.
+        self._hashed = not _compat.is_v0_1_successor(name)
+
+        apis = self._create_apis()
         after_apis = pulumi.ResourceOptions(parent=self, depends_on=apis)
-        source_object = self._upload_source(after_apis)
-        account = gcp.serviceaccount.Account(
-            f"{name}-runtime",
-            account_id=_account_id(args.stack),
-            display_name=f"TikTok token proxy ({args.stack}); no project roles",
-            project=args.project,
-            opts=after_apis,
+        source_object = self._create_source(after_apis)
+        account = self._create_service_account(after_apis)
+        build_account = self._create_build_account(after_apis)
+        build_grants = self._create_build_grants(build_account, source_object, after_apis)
+        secrets, access = self._create_proxy_secret(account, after_apis)
+        function = self._create_function(
+            source_object, account, build_account, secrets, [*apis, access, *build_grants]
         )
-        password, secret, version, access = self._store_proxy_secret(account, after_apis)
-        function = gcp.cloudfunctionsv2.Function(
-            f"{name}-function",
-            name=f"tiktok-token-proxy-{_slug(args.stack)}"[:63].rstrip("-"),
-            location=args.region,
-            project=args.project,
+        self._create_public_invoker(function)
+        # Auth0's header takes it only once the function accepts it (proxy_secret.py).
+        header_value = secrets.header_value(after=function)
+        monitoring = self._create_monitoring(function, header_value, apis)
+
+        self.url = function.url
+        self.function_name = function.name
+        self.service_account_email = account.email
+        self.build_service_account_email = build_account.email
+        self.source_sha256 = self._source.sha256
+        self.proxy_secret = header_value
+        self.proxy_secret_header = PROXY_SECRET_HEADER
+        self.proxy_secret_id = secrets.secret.id
+        self.alert_policies = monitoring.alert_policies if monitoring else None
+        self.uptime_check = monitoring.uptime_check if monitoring else None
+        self.dashboard = monitoring.dashboard if monitoring else None
+        self.register_outputs(
+            {
+                "url": self.url,
+                "function_name": self.function_name,
+                "service_account_email": self.service_account_email,
+                "build_service_account_email": self.build_service_account_email,
+                "source_sha256": self.source_sha256,
+                "proxy_secret_id": self.proxy_secret_id,
+                **({"alert_policies": self.alert_policies} if monitoring else {}),
+                **(
+                    {"uptime_check": self.uptime_check, "dashboard": self.dashboard}
+                    if monitoring
+                    else {}
+                ),
+            }
+        )
+
+    def _physical_name(self, word: str, max_length: int, *, since_0_1: bool = True) -> str:
+        # Only names 0.1.0 already had are cut its way (for its successor); new ones are hashed.
+        hashed = self._hashed or not since_0_1
+        return physical_name(
+            self._name, word, pulumi.get_stack(), max_length=max_length, hashed=hashed
+        )
+
+    def _create_apis(self) -> list[pulumi.Resource]:
+        # Each instance declares the APIs it needs. Enabling is idempotent and none is ever
+        # disabled (disable_on_destroy=False), so two instances, or two stacks, in one project
+        # never undo each other, and removing one leaves the others' APIs on.
+        first, *rest = REQUIRED_APIS
+        resource_manager = self._create_api(first, [])
+        return [resource_manager, *(self._create_api(api, [resource_manager]) for api in rest)]
+
+    def _create_api(self, api: str, depends_on: list[pulumi.Resource]) -> gcp.projects.Service:
+        return gcp.projects.Service(
+            f"{self._name}-api-{api}",
+            project=self._settings["gcp_project"],
+            service=f"{api}.googleapis.com",
+            disable_on_destroy=False,  # other workloads and instances in the project may use it
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
+
+    def _create_source(self, opts: pulumi.ResourceOptions) -> gcp.storage.BucketObject:
+        project = self._settings["gcp_project"]
+        bucket = gcp.storage.Bucket(
+            f"{self._name}-source",
+            # Bucket names are global: the project makes this one unique to it.
+            name=physical_name(
+                self._name, "proxy-source", pulumi.get_stack(), project, max_length=BUCKET_NAME_MAX
+            ),
+            project=project,
+            location=self._settings["gcp_region"],
+            uniform_bucket_level_access=True,
+            public_access_prevention="enforced",
+            force_destroy=True,  # it holds only build inputs that the program re-uploads
+            # 0.1.0 and 0.2.0 let Pulumi name the bucket (`token-proxy-source-1a2b3c4` in 0.1.0,
+            # `<name>-source-1a2b3c4` in 0.2.0): a bucket that exists keeps its name rather than
+            # being replaced; a new one gets the name above.
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(ignore_changes=["name"])
+            ),
+        )
+        source: ProxySource = self._source
+        return gcp.storage.BucketObject(
+            f"{self._name}-source-archive",
+            bucket=bucket.name,
+            name=source.object_name,
+            source=source.archive(),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_service_account(self, opts: pulumi.ResourceOptions) -> gcp.serviceaccount.Account:
+        return gcp.serviceaccount.Account(
+            f"{self._name}-runtime",
+            account_id=self._physical_name("proxy", SERVICE_ACCOUNT_ID_MAX),
+            display_name=f"TikTok token proxy ({pulumi.get_stack()}); no project roles",
+            project=self._settings["gcp_project"],
+            opts=opts,
+        )
+
+    def _create_build_account(self, opts: pulumi.ResourceOptions) -> gcp.serviceaccount.Account:
+        return gcp.serviceaccount.Account(
+            f"{self._name}-build",
+            account_id=self._physical_name("build", SERVICE_ACCOUNT_ID_MAX, since_0_1=False),
+            display_name=f"TikTok token proxy build ({pulumi.get_stack()}); logs, image, source",
+            project=self._settings["gcp_project"],
+            opts=opts,
+        )
+
+    def _create_build_grants(
+        self,
+        account: gcp.serviceaccount.Account,
+        source_object: gcp.storage.BucketObject,
+        opts: pulumi.ResourceOptions,
+    ) -> list[pulumi.Resource]:
+        member = account.email.apply(lambda email: f"serviceAccount:{email}")
+        grants: list[pulumi.Resource] = [
+            gcp.projects.IAMMember(
+                f"{self._name}-build-{purpose}",
+                project=self._settings["gcp_project"],
+                role=role,
+                member=member,
+                opts=opts,
+            )
+            for purpose, role in BUILD_PROJECT_ROLES.items()
+        ]
+        grants.append(
+            gcp.storage.BucketIAMMember(
+                f"{self._name}-build-source-reader",
+                bucket=source_object.bucket,
+                role=BUILD_SOURCE_ROLE,
+                member=member,
+                opts=opts,
+            )
+        )
+        return grants
+
+    def _create_proxy_secret(
+        self, account: gcp.serviceaccount.Account, opts: pulumi.ResourceOptions
+    ) -> tuple[ProxySecrets, pulumi.Resource]:
+        secret = gcp.secretmanager.Secret(
+            f"{self._name}-proxy-secret",
+            project=self._settings["gcp_project"],
+            secret_id=self._physical_name("proxy-secret", SECRET_ID_MAX),
+            replication=gcp.secretmanager.SecretReplicationArgs(
+                auto=gcp.secretmanager.SecretReplicationAutoArgs()
+            ),
+            opts=opts,
+        )
+        secrets = declare_slots(
+            self._name,
+            secret,
+            generation=self._settings["proxy_secret_generation"],
+            keep_previous=self._settings["proxy_secret_keep_previous"],
+            opts=opts,
+        )
+        access = gcp.secretmanager.SecretIamMember(
+            f"{self._name}-proxy-secret-access",
+            project=self._settings["gcp_project"],
+            secret_id=secret.secret_id,
+            role="roles/secretmanager.secretAccessor",
+            member=account.email.apply(lambda email: f"serviceAccount:{email}"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return secrets, access
+
+    def _create_function(
+        self,
+        source_object: gcp.storage.BucketObject,
+        account: gcp.serviceaccount.Account,
+        build_account: gcp.serviceaccount.Account,
+        secrets: ProxySecrets,
+        depends_on: list[pulumi.Resource],
+    ) -> gcp.cloudfunctionsv2.Function:
+        project = self._settings["gcp_project"]
+        # The build runs as its own account, never the project's default build identity (which
+        # may be missing, too weak, or an Editor running third-party install code).
+        build_service_account = pulumi.Output.concat(
+            "projects/", project, "/serviceAccounts/", build_account.email
+        )
+        return gcp.cloudfunctionsv2.Function(
+            f"{self._name}-function",
+            name=self._physical_name("token-proxy", FUNCTION_NAME_MAX),
+            location=self._settings["gcp_region"],
+            project=project,
             description="Turns Auth0's token request into TikTok's (client_id -> client_key).",
             build_config=gcp.cloudfunctionsv2.FunctionBuildConfigArgs(
                 runtime=RUNTIME,
                 entry_point=ENTRY_POINT,
+                service_account=build_service_account,
                 source=gcp.cloudfunctionsv2.FunctionBuildConfigSourceArgs(
                     storage_source=gcp.cloudfunctionsv2.FunctionBuildConfigSourceStorageSourceArgs(
                         bucket=source_object.bucket, object=source_object.name
@@ -114,8 +400,8 @@ class TokenProxy(pulumi.ComponentResource):
                 ),
             ),
             service_config=gcp.cloudfunctionsv2.FunctionServiceConfigArgs(
-                max_instance_count=args.max_instances,
-                min_instance_count=args.min_instances,
+                max_instance_count=self._settings["max_instances"],
+                min_instance_count=self._settings["min_instances"],
                 max_instance_request_concurrency=REQUEST_CONCURRENCY,
                 available_memory=MEMORY,
                 available_cpu=CPU,
@@ -123,115 +409,42 @@ class TokenProxy(pulumi.ComponentResource):
                 ingress_settings="ALLOW_ALL",  # Auth0 calls from the internet
                 all_traffic_on_latest_revision=True,
                 service_account_email=account.email,
-                environment_variables=pulumi.Output.from_input(args.allowed_client_key).apply(
-                    runtime_environment
-                ),
-                secret_environment_variables=[
-                    gcp.cloudfunctionsv2.FunctionServiceConfigSecretEnvironmentVariableArgs(
-                        key="PROXY_SECRET",
-                        project_id=args.project,
-                        secret=secret.secret_id,
-                        version=version.version,
-                    )
-                ],
+                environment_variables=runtime_environment(self._settings["client_key"]),
+                secret_environment_variables=secrets.environment(project),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*apis, access]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
+
+    def _create_monitoring(
+        self,
+        function: gcp.cloudfunctionsv2.Function,
+        header_value: pulumi.Output[str],
+        apis: list[pulumi.Resource],
+    ) -> Monitoring | None:
+        if not self._settings["monitoring"]:
+            return None
+        resource_manager = apis[0]  # enabling goes through it (_create_apis)
+        monitoring_apis = [self._create_api(api, [resource_manager]) for api in MONITORING_APIS]
+        return declare_monitoring(
+            self._name,
+            function=function,
+            function_name=self._physical_name("token-proxy", FUNCTION_NAME_MAX),
+            header=PROXY_SECRET_HEADER,
+            header_value=header_value,
+            settings=self._settings,
+            parent=self,
+            apis=[*apis, *monitoring_apis],
+        )
+
+    def _create_public_invoker(self, function: gcp.cloudfunctionsv2.Function) -> None:
         # Auth0 cannot present a Google identity token, so the Cloud Run service behind the
         # function admits everyone; the proxy secret is what keeps other callers out.
         gcp.cloudrunv2.ServiceIamMember(
-            f"{name}-public-invoker",
-            project=args.project,
-            location=args.region,
+            f"{self._name}-public-invoker",
+            project=self._settings["gcp_project"],
+            location=self._settings["gcp_region"],
             name=function.service_config.apply(lambda c: c.service if c else None),
             role="roles/run.invoker",
             member="allUsers",
-            opts=child,
-        )
-        self.url = function.url
-        self.function_name = function.name
-        self.proxy_secret = pulumi.Output.secret(password.result)
-        self.service_account_email = account.email
-        self.register_outputs(
-            {
-                "url": self.url,
-                "function_name": self.function_name,
-                "service_account_email": self.service_account_email,
-            }
-        )
-
-    def _enable_apis(self, opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
-        return [
-            gcp.projects.Service(
-                f"{self._name}-api-{api}",
-                project=self._args.project,
-                service=f"{api}.googleapis.com",
-                disable_on_destroy=False,  # other workloads in the project may use it
-                opts=opts,
-            )
-            for api in REQUIRED_APIS
-        ]
-
-    def _upload_source(self, opts: pulumi.ResourceOptions) -> gcp.storage.BucketObject:
-        bucket = gcp.storage.Bucket(
-            f"{self._name}-source",
-            project=self._args.project,
-            location=self._args.region,
-            uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
-            force_destroy=True,  # it holds only build inputs that the program re-uploads
-            opts=opts,
-        )
-        return gcp.storage.BucketObject(
-            f"{self._name}-source-archive",
-            bucket=bucket.name,
-            name=self._args.source.object_name,
-            source=self._args.source.archive(),
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-    def _store_proxy_secret(
-        self, account: gcp.serviceaccount.Account, opts: pulumi.ResourceOptions
-    ) -> tuple[
-        random.RandomPassword,
-        gcp.secretmanager.Secret,
-        gcp.secretmanager.SecretVersion,
-        pulumi.Resource,
-    ]:
-        # Generated once and kept in state: it changes only when an operator replaces it.
-        password = random.RandomPassword(
-            f"{self._name}-proxy-secret", length=48, special=False, opts=opts
-        )
-        secret = gcp.secretmanager.Secret(
-            f"{self._name}-proxy-secret",
-            project=self._args.project,
-            secret_id=f"tiktok-proxy-secret-{_slug(self._args.stack)}"[:255],
-            replication=gcp.secretmanager.SecretReplicationArgs(
-                auto=gcp.secretmanager.SecretReplicationAutoArgs()
-            ),
-            opts=opts,
-        )
-        version = gcp.secretmanager.SecretVersion(
-            f"{self._name}-proxy-secret-version",
-            secret=secret.id,
-            secret_data=password.result,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        access = gcp.secretmanager.SecretIamMember(
-            f"{self._name}-proxy-secret-access",
-            project=self._args.project,
-            secret_id=secret.secret_id,
-            role="roles/secretmanager.secretAccessor",
-            member=account.email.apply(lambda email: f"serviceAccount:{email}"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return password, secret, version, access
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-") or "stack"
-
-
-def _account_id(stack: str) -> str:
-    """Service account ids: 6-30 characters, lowercase, starting with a letter."""
-    return f"tiktok-proxy-{_slug(stack)}"[:30].rstrip("-")

@@ -1,0 +1,125 @@
+"""Whether a run replaces the deployed Auth0 connection, and whether someone said it may.
+
+An Auth0 connection's name cannot change: a new name replaces the connection. Pulumi creates the
+new one, then deletes the old one, and Auth0 deletes every user's link to TikTok with it (with
+`retain_on_delete` the old one stays in Auth0 with its users, no longer managed). So a run that
+would replace it needs an acknowledgement that names the connection it replaces.
+
+The program cannot see the engine's state, so it reads the stack's last deployment through the
+engine's builtin `pulumi:pulumi:readStackResourceOutputs` invoke (the engine's read of a stack's
+state, of the family Pulumi's own stack references use; read-only and synchronous, so it happens
+before any resource is declared), and finds there this component's connection by its URN, which
+ends in `$auth0:index/connection:Connection::<name>-connection` in every version since 0.1.0. A
+read that fails fails the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+__all__ = ["READ_STACK_RESOURCE_OUTPUTS", "Replacement", "check_replacement"]
+
+READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs"
+CONNECTION_TYPE = "auth0:index/connection:Connection"
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """What the run does to the deployed connection of the component `component`.
+
+    `deployed`: the names the stack's state holds for it (empty: not deployed yet; None: the
+    state is not known, as offline; `unread` says why). `declared`: the name this run declares.
+    `acknowledged`: replaceConnection, the deployed name the change may replace ("" if unset).
+    """
+
+    component: str
+    declared: str
+    acknowledged: str
+    retain_on_delete: bool
+    deployed: frozenset[str] | None
+    unread: str = ""
+
+    @property
+    def replaced(self) -> str | None:
+        """The deployed connection this run replaces, acknowledged and checked against the state."""
+        deployed = self.deployed or frozenset()
+        if deployed and self.declared not in deployed and self.acknowledged in deployed:
+            return self.acknowledged
+        return None
+
+    def problems(self) -> list[str]:
+        """Why the run may not go ahead: an unacknowledged replacement (one message per key)."""
+        deployed = self.deployed or frozenset()
+        if not deployed or self.declared in deployed or self.acknowledged in deployed:
+            return []
+        old = ", ".join(sorted(deployed))
+        problems = [
+            f"connectionName: {self.declared!r} is not the deployed connection {old!r}: the change "
+            f"replaces it ({self._fate(old)}). If that is intended, set replaceConnection: {old} "
+            f"in the same change; otherwise set connectionName back to {old}"
+        ]
+        if self.acknowledged:
+            problems.append(
+                f"replaceConnection: {self.acknowledged!r} is not the deployed connection ({old!r})"
+            )
+        return problems
+
+    def warnings(self) -> list[str]:
+        """What a reviewer must see: the replacement itself, or an acknowledgement left behind."""
+        if self.replaced:
+            return [
+                f"connectionName: this change REPLACES the Auth0 connection {self.replaced!r} by "
+                f"{self.declared!r} ({self._fate(self.replaced)}), as replaceConnection "
+                "acknowledges; remove replaceConnection once it is deployed"
+            ]
+        if self.acknowledged and self.acknowledged != self.declared and self.deployed is None:
+            return [
+                f"replaceConnection: {self.acknowledged!r} would be replaced by {self.declared!r} "
+                f"({self._fate(self.acknowledged)}), but the deployed connection was not read "
+                f"({self.unread}); `pulumi preview` checks it against the stack"
+            ]
+        if self.acknowledged and self.deployed is not None:
+            return [
+                f"replaceConnection: {self.acknowledged!r} is not deployed by this stack, so "
+                "nothing is replaced; remove the key"
+            ]
+        return []
+
+    def _fate(self, old: str) -> str:
+        if self.retain_on_delete:
+            return (
+                f"Pulumi creates {self.declared!r}; {old!r} stays in Auth0 with its users but is "
+                "no longer managed, and each user's next login through TikTok makes a new user"
+            )
+        return (
+            f"Pulumi creates {self.declared!r}, then DELETES {old!r} and every user's link to "
+            "TikTok with it (retainOnDelete is false)"
+        )
+
+
+def check_replacement(
+    component: str, declared: str, acknowledged: str, *, retain_on_delete: bool
+) -> Replacement:
+    """Read the stack's last deployment and say what this run does to its connection."""
+    deployed, unread = _deployed_names(component)
+    return Replacement(component, declared, acknowledged, retain_on_delete, deployed, unread)
+
+
+def _deployed_names(component: str) -> tuple[frozenset[str] | None, str]:
+    # A failing read fails the run here, before anything is declared: a replacement that cannot
+    # be checked is not let through. An answer without `outputs` (the engine's always has them,
+    # empty for a new stack) means the state is not known: make plan's offline runtime.
+    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    answer = pulumi.runtime.invoke(READ_STACK_RESOURCE_OUTPUTS, {"stackName": stack}).value or {}
+    resources = answer.get("outputs")
+    if resources is None:
+        return None, "no state was returned"
+    suffix = f"${CONNECTION_TYPE}::{component}-connection"
+    names = {
+        str((resource.get("outputs") or {}).get("name"))
+        for urn, resource in resources.items()
+        if urn.endswith(suffix) and resource.get("type") == CONNECTION_TYPE
+    }
+    return frozenset(names), ""

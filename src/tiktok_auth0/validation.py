@@ -1,0 +1,336 @@
+"""The rules for TikTok login settings, in one place: the stack config and the components use them.
+
+`check(values)` takes settings by their Python names (`user_id_field`), defaults applied, and
+returns one message per problem, each naming the key as the stack config and the Pulumi schema
+spell it (`userIdField: ...`) with what is allowed, so a mistake reads the same whether it was made
+in `Pulumi.<stack>.yaml`, in Python or in TypeScript. Only the keys present are checked. Nothing
+here declares a resource.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeGuard
+
+import pulumi
+
+from .tiktok import LOGIN_SCOPES, USER_ID_FIELDS
+
+__all__ = [
+    "DEFAULTS",
+    "InvalidArgumentsError",
+    "check",
+    "check_component_name",
+    "check_keys",
+    "schema_name",
+]
+
+# The defaults of the optional settings; the stack config declares the same ones in Pulumi.yaml.
+DEFAULTS: dict[str, Any] = {
+    "scopes": ("user.info.basic",),
+    "user_id_field": "union_id",
+    "display_name": "TikTok",
+    "enabled_clients": (),
+    "max_instances": 10,
+    "min_instances": 0,
+    "protect": False,
+    "retain_on_delete": True,
+    "production": False,
+    "replace_connection": "",
+    # Operating it: monitoring (alerts.py says what each threshold means) and rotation.
+    "monitoring": True,
+    "alert_notification_channels": (),
+    "alert_upstream_failures": 3,
+    "alert_refused_calls": 5,
+    "alert_latency_p95_ms": 4000,
+    "proxy_secret_generation": 0,
+    "proxy_secret_keep_previous": False,
+}
+CONNECTION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,126}[A-Za-z0-9])?$")
+COMPONENT_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
+# A DNS host name of two labels or more, lowercase, the last one starting with a letter (RFC 1123
+# section 2.1): what the auth0 provider's `domain` takes.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST_NAME = re.compile(rf"^(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?$")
+# As `gcloud beta monitoring channels list --format='value(name)'` prints a channel's name.
+NOTIFICATION_CHANNEL = re.compile(r"^projects/[^/\s]+/notificationChannels/[^/\s]+$")
+
+
+class InvalidArgumentsError(pulumi.RunError):
+    """Settings that cannot be used, all listed at once; raised before any resource is declared.
+
+    A `pulumi.RunError`, so Pulumi prints the message without a traceback. `problems` holds one
+    message per problem.
+    """
+
+    def __init__(self, heading: str, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(f"{heading}:\n  - " + "\n  - ".join(self.problems))
+
+
+def schema_name(key: str) -> str:
+    """`user_id_field` -> `userIdField`: the name in the stack config and the Pulumi schema."""
+    head, *rest = key.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def check(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> list[str]:
+    """Every problem with `values` (Python names, defaults applied), one message each.
+
+    `labels` overrides how a key is named in the messages (the stack config says `gcp:project`
+    where the schema says `gcpProject`).
+    """
+    names = {key: schema_name(key) for key in values} | dict(labels or {})
+    problems: list[str] = []
+    for key, value in values.items():
+        rule = _RULES.get(key)
+        if rule is not None:
+            problems += [f"{names[key]}: {message}" for message in rule(value)]
+    if "min_instances" in values and "max_instances" in values:
+        problems += _instances_in_order(values["min_instances"], values["max_instances"], names)
+    if values.get("production") is True and values.get("protect") is False:
+        problems.append(
+            f"{names['protect']}: must be true when {names['production']} is true: a production "
+            "connection must never be deleted or replaced by a stray change (set protect: true)"
+        )
+    problems += _channels_need_monitoring(values, names)
+    problems += _previous_needs_a_rotation(values, names)
+    return problems
+
+
+def check_keys(given: Iterable[str], allowed: Iterable[str], component: str) -> list[str]:
+    """Keys a component does not take (a typo would otherwise be ignored silently)."""
+    allowed = sorted(allowed)
+    return [
+        f"{key}: not an argument of {component}; its arguments are {', '.join(allowed)}"
+        for key in sorted(set(given) - set(allowed))
+    ]
+
+
+def check_component_name(name: str) -> list[str]:
+    """The component's name becomes part of GCP resource names, so it must suit them (Cloud
+    Storage refuses a bucket name containing "google": cloud.google.com/storage/docs/buckets)."""
+    if isinstance(name, str) and COMPONENT_NAME.match(name) and "google" not in name:
+        return []
+    return [
+        f"name: {name!r} is not allowed; use lowercase letters, digits and dashes, starting "
+        "with a letter, not ending with a dash and without 'google' (it names the GCP resources)"
+    ]
+
+
+def _client_key(value: object) -> list[str]:
+    if isinstance(value, str) and value.strip():
+        return []
+    return ["required; the client key of your TikTok app (Login Kit)"]
+
+
+def _client_secret(value: object) -> list[str]:
+    if isinstance(value, pulumi.Output) or (isinstance(value, str) and value):
+        return []
+    return [
+        "required; the client secret of your TikTok app, as a Pulumi secret "
+        "(set it with `pulumi config set --secret clientSecret`)"
+    ]
+
+
+def _scopes(value: object) -> list[str]:
+    if not _is_list(value) or not all(isinstance(s, str) for s in value):
+        return ['must be a list of TikTok scopes, e.g. ["user.info.basic"]']
+    problems = []
+    unknown = [s for s in value if s not in LOGIN_SCOPES]
+    if unknown:
+        problems.append(
+            f"{', '.join(map(repr, unknown))} not allowed; "
+            f"TikTok login scopes are {', '.join(LOGIN_SCOPES)} (one per list item)"
+        )
+    if "user.info.basic" not in value:
+        problems.append("must include user.info.basic (it yields the user's id)")
+    if len(set(value)) != len(value):
+        problems.append("list each scope once")
+    return problems
+
+
+def _user_id_field(value: object) -> list[str]:
+    if value in USER_ID_FIELDS:
+        return []
+    return [
+        f"{value!r} is not allowed; use one of {', '.join(USER_ID_FIELDS)} "
+        "(and never change it once users exist)"
+    ]
+
+
+def _connection_name(value: object) -> list[str]:
+    if isinstance(value, str) and CONNECTION_NAME.match(value):
+        return []
+    return [
+        f"{value!r} is not allowed; use letters, digits and dashes, "
+        "starting and ending with a letter or digit (at most 128)"
+    ]
+
+
+def _replace_connection(value: object) -> list[str]:
+    if value == "" or (isinstance(value, str) and CONNECTION_NAME.match(value)):
+        return []
+    return [
+        f"{value!r} is not allowed; name the deployed connection this change replaces (its "
+        "current connectionName), or leave it empty"
+    ]
+
+
+def _auth0_domain(value: object) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
+        return [
+            "required; your Auth0 tenant's domain, e.g. my-tenant.eu.auth0.com "
+            "(set it with `pulumi config set auth0:domain my-tenant.eu.auth0.com`)"
+        ]
+    if HOST_NAME.match(value):
+        return []
+    if "/" in value or ":" in value:
+        return [
+            f"{value!r} is not a bare host name; drop the scheme, port and path "
+            "(e.g. my-tenant.eu.auth0.com, not https://my-tenant.eu.auth0.com/)"
+        ]
+    return [f"{value!r} is not a host name such as my-tenant.eu.auth0.com (lowercase, dotted)"]
+
+
+def _display_name(value: object) -> list[str]:
+    if isinstance(value, str) and value.strip():
+        return []
+    return ["must be a non-empty string"]
+
+
+def _enabled_clients(value: object) -> list[str]:
+    if isinstance(value, pulumi.Output):
+        return []  # known only at deployment; Auth0 refuses an unknown client id
+    if _is_list(value) and all(
+        isinstance(c, pulumi.Output) or (isinstance(c, str) and c) for c in value
+    ):
+        return []
+    return ["must be a list of Auth0 client ids (strings)"]
+
+
+def _max_instances(value: object) -> list[str]:
+    if _is_whole(value) and value >= 1:
+        return []
+    return [f"must be a whole number >= 1, got {value!r}"]
+
+
+def _min_instances(value: object) -> list[str]:
+    if _is_whole(value) and value >= 0:
+        return []
+    return [f"must be a whole number >= 0, got {value!r}"]
+
+
+def _instances_in_order(
+    min_instances: object, max_instances: object, names: Mapping[str, str]
+) -> list[str]:
+    if _is_whole(min_instances) and _is_whole(max_instances) and min_instances > max_instances >= 1:
+        return [
+            f"{names['min_instances']}: {min_instances} is above {names['max_instances']} "
+            f"({max_instances}); it must be at most {names['max_instances']}"
+        ]
+    return []
+
+
+def _alert_notification_channels(value: object) -> list[str]:
+    if isinstance(value, pulumi.Output):
+        return []  # known only at deployment; Cloud Monitoring refuses an unknown channel
+    if _is_list(value) and all(
+        isinstance(c, pulumi.Output) or (isinstance(c, str) and NOTIFICATION_CHANNEL.match(c))
+        for c in value
+    ):
+        return []
+    return [
+        "must be a list of notification channel names, each "
+        "projects/<project>/notificationChannels/<id> (gcloud beta monitoring channels list "
+        "--format='value(name)' prints them)"
+    ]
+
+
+def _count_threshold(value: object) -> list[str]:
+    if _is_whole(value) and value >= 0:
+        return []
+    return [f"must be a whole number >= 0 (the alert fires above it), got {value!r}"]
+
+
+def _latency_threshold(value: object) -> list[str]:
+    if _is_whole(value) and 100 <= value <= 60_000:
+        return []
+    return [f"must be a whole number of milliseconds from 100 to 60000, got {value!r}"]
+
+
+def _generation(value: object) -> list[str]:
+    if _is_whole(value) and value >= 0:
+        return []
+    return [f"must be a whole number >= 0 (raise it by one to rotate), got {value!r}"]
+
+
+def _channels_need_monitoring(values: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    channels = values.get("alert_notification_channels")
+    if values.get("monitoring") is False and _is_list(channels) and channels:
+        return [
+            f"{names['alert_notification_channels']}: set, but {names['monitoring']} is false, "
+            f"so no alert is declared to route to them; remove them or set "
+            f"{names['monitoring']} to true"
+        ]
+    return []
+
+
+def _previous_needs_a_rotation(values: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    generation = values.get("proxy_secret_generation")
+    if values.get("proxy_secret_keep_previous") is True and generation == 0:
+        return [
+            f"{names['proxy_secret_keep_previous']}: true, but "
+            f"{names['proxy_secret_generation']} is 0, which has no previous secret; raise "
+            f"{names['proxy_secret_generation']} by one in the same change to rotate"
+        ]
+    return []
+
+
+def _boolean(value: object) -> list[str]:
+    return [] if isinstance(value, bool) else [f"must be true or false, got {value!r}"]
+
+
+def _required_text(config_key: str) -> Any:
+    def rule(value: object) -> list[str]:
+        if isinstance(value, str) and value.strip():
+            return []
+        return [f"required; set it with `pulumi config set {config_key} ...`"]
+
+    return rule
+
+
+def _is_list(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
+    return isinstance(value, list | tuple)
+
+
+def _is_whole(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_RULES = {
+    "client_key": _client_key,
+    "client_secret": _client_secret,
+    "scopes": _scopes,
+    "user_id_field": _user_id_field,
+    "connection_name": _connection_name,
+    "display_name": _display_name,
+    "enabled_clients": _enabled_clients,
+    "max_instances": _max_instances,
+    "min_instances": _min_instances,
+    "protect": _boolean,
+    "production": _boolean,
+    "retain_on_delete": _boolean,
+    "replace_connection": _replace_connection,
+    "monitoring": _boolean,
+    "alert_notification_channels": _alert_notification_channels,
+    "alert_upstream_failures": _count_threshold,
+    "alert_refused_calls": _count_threshold,
+    "alert_latency_p95_ms": _latency_threshold,
+    "proxy_secret_generation": _generation,
+    "proxy_secret_keep_previous": _boolean,
+    "gcp_project": _required_text("gcp:project"),
+    "gcp_region": _required_text("gcp:region"),
+    "auth0_domain": _auth0_domain,
+}

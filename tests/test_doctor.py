@@ -1,0 +1,461 @@
+"""`make doctor` against a local deployment: the real proxy (functions-framework), the TikTok
+emulator and a stand-in of Auth0's Management API, all on 127.0.0.1. Green when all is well; red,
+with the right cause, for each way a live deployment breaks; exit 2 and one line for a usage
+error; the Auth0 checks skipped without Auth0 credentials."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import tokenproxy
+from devtools.doctor import (
+    AUTH0_ENV,
+    CHECKS,
+    CLIENT_KEY,
+    CONNECTION_ID,
+    FUNCTION_URL,
+    PROXY_SECRET_HEADER,
+    PROXY_SECRET_ID,
+    main,
+)
+from devtools.doctor_proxy import DUMMY_CODE, HEALTH_PATH, PROBE_HEADER
+from devtools.proxy_process import REPO, free_port
+from tests.auth0_management import Auth0ManagementStandIn
+from tests.helpers import APP, PROXY_SECRET, proxy_env
+
+CONNECTION = "con_TikTok0000000001"
+READER_ID, READER_SECRET = "doctor-reader", "doctor-reader-secret-0123456789"
+APPLICATIONS = {"app_web": "Acme web", "app_ios": "Acme iOS", "app_admin": "Acme admin"}
+AUTH0_CHECKS = CHECKS[CHECKS.index("the Auth0 connection is readable") :]
+_AMBIENT = {
+    "PROXY_SECRET",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    *AUTH0_ENV,
+    *(name for name in os.environ if name.lower().endswith("_proxy")),
+}
+
+
+@pytest.fixture(scope="module")
+def make_tenant():
+    with Auth0ManagementStandIn(client_id=READER_ID, client_secret=READER_SECRET) as tenant:
+        yield tenant
+
+
+@pytest.fixture
+def tenant(make_tenant, proxy):
+    """A healthy tenant: the connection as the program declares it, three applications that
+    exist, listed two per page so that the doctor must follow `next`."""
+    make_tenant.reset()
+    make_tenant.page_size = 2
+    make_tenant.connections[CONNECTION] = {
+        "id": CONNECTION,
+        "name": "tiktok",
+        "strategy": "oauth2",
+        "options": {
+            "authorizationURL": "https://www.tiktok.com/v2/auth/authorize/",
+            "tokenURL": proxy.url,
+            "client_id": APP.client_key,
+            "client_secret": APP.client_secret,
+            # The provider sends the scopes as a list (go-auth0 splits the string on spaces).
+            "scope": ["user.info.basic,user.info.profile"],
+            "upstream_params": {"client_key": {"value": APP.client_key}},
+            "customHeaders": {"X-Proxy-Secret": PROXY_SECRET},
+            "scripts": {"fetchUserProfile": "function fetchUserProfile() {}"},
+            "set_user_root_attributes": "on_each_login",
+            "pkce_enabled": False,
+        },
+    }
+    make_tenant.enabled[CONNECTION] = list(APPLICATIONS)
+    make_tenant.clients.update(APPLICATIONS)
+    yield make_tenant
+    assert make_tenant.handler_errors == []
+
+
+def outputs_for(function_url: str, **overrides) -> dict:
+    """What `pulumi stack output --json` writes for the stack (the keys the doctor reads, and
+    others it ignores)."""
+    outputs = {
+        "connectionName": "tiktok",
+        CONNECTION_ID: CONNECTION,
+        FUNCTION_URL: function_url,
+        "functionName": "tiktok-token-proxy-local",
+        PROXY_SECRET_HEADER: "X-Proxy-Secret",
+        CLIENT_KEY: APP.client_key,
+        PROXY_SECRET_ID: "projects/acme/secrets/tiktok-proxy-secret-local",
+        "scopes": ["user.info.basic", "user.info.profile"],
+    }
+    outputs.update(overrides)
+    return {k: v for k, v in outputs.items() if v is not None}
+
+
+@pytest.fixture
+def doctor(tmp_path, tenant, monkeypatch, capsys):
+    """Run the doctor as a person does, in its own process (or, for the quick usage checks,
+    its `main` in this one); returns (status, stdout, stderr)."""
+
+    def run(outputs, *, auth0=True, make=False, stdin=None, args=None, in_process=False, **env):
+        path = tmp_path / "outputs.json"
+        if outputs is not None:
+            path.write_text(json.dumps(outputs, indent=2))
+        environ = {k: v for k, v in os.environ.items() if k not in _AMBIENT}
+        # Never a real Google identity, nor a wait for the metadata server.
+        environ["GOOGLE_APPLICATION_CREDENTIALS"] = str(tmp_path / "no-credentials.json")
+        environ["PROXY_SECRET"] = PROXY_SECRET
+        if auth0:
+            environ.update(
+                AUTH0_DOMAIN=tenant.url,
+                AUTH0_CLIENT_ID=READER_ID,
+                AUTH0_CLIENT_SECRET=READER_SECRET,
+            )
+        environ.update(env)
+        environ = {k: v for k, v in environ.items() if v is not None}
+        if args is None:
+            args = (
+                ["STACK=local", f"OUTPUTS={path}"]
+                if make
+                else ["--stack", "local", "--outputs", str(path)]
+            )
+        if in_process:
+            monkeypatch.setattr(os, "environ", environ)
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+            capsys.readouterr()
+            status = main(args)
+            stdout, stderr = capsys.readouterr()
+        else:
+            command = (
+                ["make", "--no-print-directory", "doctor", *args]
+                if make
+                else [sys.executable, "-m", "devtools.doctor", *args]
+            )
+            result = subprocess.run(
+                command,
+                cwd=REPO,
+                env=environ,
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            status, stdout, stderr = result.returncode, result.stdout, result.stderr
+        for text in (stdout, stderr):
+            assert "Traceback" not in text
+            for secret in (PROXY_SECRET, READER_SECRET, APP.client_secret):
+                assert secret not in text
+        return status, stdout, stderr
+
+    return run
+
+
+def line(stdout: str, check: str) -> str:
+    (found,) = [text for text in stdout.splitlines() if text[2:].startswith(check)]
+    return found
+
+
+def marks(stdout: str) -> dict[str, str]:
+    return {check: line(stdout, check)[0] for check in CHECKS}
+
+
+def failure(stdout: str, check: str) -> str:
+    """The failed check's line with its cause and fix."""
+    lines = stdout.splitlines()
+    at = lines.index(line(stdout, check))
+    assert lines[at].startswith("✗"), lines[at]
+    assert lines[at + 1].startswith("    cause: ") and lines[at + 2].startswith("    fix:   ")
+    return "\n".join(lines[at : at + 3])
+
+
+def test_a_healthy_deployment_passes_every_check(doctor, proxy, emulator, tenant):
+    before = len(proxy.log_records())
+    status, stdout, stderr = doctor(outputs_for(proxy.url), make=True)
+    assert status == 0, stdout + stderr
+    assert set(marks(stdout).values()) == {"✓"}, stdout
+    assert "TikTok refused the dummy code as expected: invalid_client (log_id " in stdout
+    assert "3 enabled: Acme web (app_web), Acme iOS (app_ios), Acme admin (app_admin)" in stdout
+    assert stdout.splitlines()[-1] == "0 of 11 checks failed, 0 skipped"
+    # The dummy exchange reached TikTok once, with the stack's client key.
+    (sent,) = emulator.token_requests()
+    assert (sent.form["code"], sent.form["client_key"]) == (DUMMY_CODE, APP.client_key)
+    # It only reads Auth0.
+    assert {method for method, path in tenant.requests if path != "/oauth/token"} == {"GET"}
+    # Nothing it did counts as a login in the proxy's logs.
+    doctor_lines = proxy.log_records()[before:]
+    assert len(doctor_lines) == 3
+    assert all(record["probe"] is True for record in doctor_lines)
+
+
+def test_the_outputs_can_come_from_stdin(doctor, proxy):
+    outputs = json.dumps(outputs_for(proxy.url))
+    status, stdout, _ = doctor(None, make=True, stdin=outputs, args=["STACK=local", "OUTPUTS=-"])
+    assert status == 0, stdout
+    assert set(marks(stdout).values()) == {"✓"}
+
+
+def test_without_auth0_credentials_the_auth0_checks_are_skipped(doctor, proxy, tenant):
+    status, stdout, _ = doctor(outputs_for(proxy.url, connectionId=None), auth0=False)
+    assert status == 0, stdout
+    for check in AUTH0_CHECKS:
+        assert line(stdout, check) == (
+            f"- {check}: skipped (no Auth0 credentials: set AUTH0_DOMAIN, AUTH0_CLIENT_ID, "
+            "AUTH0_CLIENT_SECRET to run it)"
+        )
+    assert stdout.splitlines()[-1] == "0 of 5 checks failed, 6 skipped"
+    assert tenant.requests == []
+
+
+def test_proxy_down(doctor):
+    status, stdout, _ = doctor(outputs_for(f"http://127.0.0.1:{free_port()}"), auth0=False)
+    assert status == 1
+    assert "nothing answers there: the function is not deployed" in failure(
+        stdout, "the function answers"
+    )
+    for check in ("a call without the proxy secret is refused", "the health route accepts the"):
+        assert line(stdout, check).endswith("skipped (the function does not answer)")
+
+
+def test_wrong_secret(doctor, proxy, emulator):
+    status, stdout, _ = doctor(outputs_for(proxy.url), PROXY_SECRET="not-the-proxy-secret")
+    assert status == 1
+    health = failure(stdout, "the health route accepts the proxy secret")
+    assert "the function refuses this X-Proxy-Secret" in health
+    assert "the secret the doctor holds is not one the function accepts" in health
+    assert line(stdout, "a token request with a dummy code reaches TikTok").endswith(
+        "skipped (the function did not accept the proxy secret)"
+    )
+    header = failure(stdout, "Auth0's custom header matches the proxy secret")
+    assert "the connection's X-Proxy-Secret is not the proxy secret" in header
+    assert marks(stdout)["a call without the proxy secret is refused"] == "✓"
+    assert emulator.token_requests() == []
+
+
+def test_tiktok_unreachable(doctor, start_proxy, tenant):
+    cut_off = start_proxy(**proxy_env("http://127.0.0.1:9/v2/oauth/token/"))
+    tenant.connections[CONNECTION]["options"]["tokenURL"] = cut_off.url
+    status, stdout, _ = doctor(outputs_for(cut_off.url))
+    assert status == 1
+    reach = failure(stdout, "a token request with a dummy code reaches TikTok")
+    assert "HTTP 502 server_error: could not connect to TikTok's token endpoint" in reach
+    assert "cause: the function cannot get an answer from TikTok: its egress is blocked" in reach
+    assert [c for c, mark in marks(stdout).items() if mark == "✗"] == [
+        "a token request with a dummy code reaches TikTok"
+    ]
+
+
+def test_a_client_key_the_function_does_not_allow(doctor, proxy, emulator):
+    status, stdout, _ = doctor(outputs_for(proxy.url, clientKey="sbawotherappkey"))
+    assert status == 1
+    reach = failure(stdout, "a token request with a dummy code reaches TikTok")
+    assert "HTTP 401 invalid_client: unknown client_id" in reach
+    assert "ALLOWED_CLIENT_KEYS does not hold this stack's clientKey" in reach
+    assert "carry client_key" in failure(stdout, "Auth0's upstream_params carry the client key")
+    assert emulator.token_requests() == []
+
+
+def break_token_url(options):
+    options["tokenURL"] = "https://tiktok-proxy.example.com/token"
+
+
+def drop_upstream_params(options):
+    del options["upstream_params"]
+
+
+def other_client_key(options):
+    options["upstream_params"] = {"client_key": {"value": "sbawotherappkey"}}
+
+
+def space_separated_scope(options):
+    options["scope"] = "user.info.basic user.info.profile"
+
+
+def scope_as_two_items(options):
+    options["scope"] = ["user.info.basic", "user.info.profile"]
+
+
+def drop_custom_header(options):
+    options["customHeaders"] = {}
+
+
+@pytest.mark.parametrize(
+    ("breakage", "check", "seen", "cause"),
+    [
+        (
+            break_token_url,
+            "Auth0's token URL is the function URL",
+            "tokenURL is 'https://tiktok-proxy.example.com/token', not http://127.0.0.1:",
+            "Auth0 sends the token exchange elsewhere",
+        ),
+        (
+            drop_upstream_params,
+            "Auth0's upstream_params carry the client key",
+            "upstream_params carry no client_key value",
+            "the authorize redirect lacks client_key",
+        ),
+        (
+            other_client_key,
+            "Auth0's upstream_params carry the client key",
+            "upstream_params carry client_key 'sbawotherappkey', not this stack's",
+            "names another TikTok app",
+        ),
+        (
+            space_separated_scope,
+            "Auth0's scope has no spaces",
+            "scope 'user.info.basic user.info.profile' has spaces",
+            "TikTok rejects space-separated scopes",
+        ),
+        (
+            scope_as_two_items,
+            "Auth0's scope has no spaces",
+            "has spaces",
+            "TikTok rejects space-separated scopes",
+        ),
+        (
+            drop_custom_header,
+            "Auth0's custom header matches the proxy secret",
+            "the connection sends no X-Proxy-Secret header",
+            "the proxy answers every token exchange from Auth0 with 401",
+        ),
+    ],
+)
+def test_a_broken_connection_fails_its_check(doctor, proxy, tenant, breakage, check, seen, cause):
+    breakage(tenant.connections[CONNECTION]["options"])
+    status, stdout, _ = doctor(outputs_for(proxy.url))
+    assert status == 1
+    shown = failure(stdout, check)
+    assert seen in shown and cause in shown
+    # Through the stack's deploy workflow, as every change goes; never a laptop `up` first.
+    assert "fix:   redeploy local (re-run its last Deploy workflow run; pulumi up" in shown
+    assert [c for c, mark in marks(stdout).items() if mark == "✗"] == [check]
+
+
+def test_a_deleted_application_on_the_last_page_is_found(doctor, proxy, tenant):
+    del tenant.clients["app_admin"]
+    status, stdout, _ = doctor(outputs_for(proxy.url))
+    assert status == 1
+    shown = failure(stdout, "Auth0's enabled applications exist")
+    assert "enabled for applications that do not exist: app_admin" in shown
+    assert "remove them from enabledClients" in shown
+
+
+def test_a_connection_enabled_for_no_application_fails(doctor, proxy, tenant):
+    tenant.enabled[CONNECTION] = []
+    status, stdout, _ = doctor(outputs_for(proxy.url))
+    assert status == 1
+    assert "no login page offers TikTok" in failure(stdout, "Auth0's enabled applications exist")
+
+
+def test_an_unknown_connection_skips_the_connection_checks(doctor, proxy, tenant):
+    status, stdout, _ = doctor(outputs_for(proxy.url, connectionId="con_FromAnotherTenant"))
+    assert status == 1
+    assert "Auth0 has no connection con_FromAnotherTenant" in failure(
+        stdout, "the Auth0 connection is readable"
+    )
+    for check in AUTH0_CHECKS[1:]:
+        assert line(stdout, check).endswith("skipped (the connection could not be read)")
+
+
+def test_refused_auth0_credentials_say_so(doctor, proxy):
+    status, stdout, _ = doctor(outputs_for(proxy.url), AUTH0_CLIENT_SECRET="wrong-reader-secret")
+    assert status == 1
+    shown = failure(stdout, "the Auth0 connection is readable")
+    assert "Auth0 issued no Management API token (HTTP 401, access_denied)" in shown
+    assert "read:connections, read:connections_options, read:clients" in shown
+
+
+def test_without_credentials_for_secret_manager_the_secret_checks_are_skipped(doctor, proxy):
+    status, stdout, _ = doctor(outputs_for(proxy.url), auth0=False, PROXY_SECRET=None)
+    assert status == 1
+    shown = failure(stdout, "the proxy secret is readable")
+    assert "Application Default Credentials are not set up" in shown
+    assert "gcloud auth application-default login, or set PROXY_SECRET" in shown
+    for check in ("the health route accepts the proxy secret", "a token request with a dummy"):
+        assert line(stdout, check).endswith("skipped (no proxy secret to present)")
+    assert marks(stdout)["a call without the proxy secret is refused"] == "✓"
+
+
+@pytest.mark.parametrize(
+    ("case", "outputs", "env", "message"),
+    [
+        ("no outputs", "skip", {}, "OUTPUTS is required: make doctor STACK=<stack> OUTPUTS="),
+        ("missing file", "missing", {}, "cannot read OUTPUTS"),
+        ("not JSON", "{not json", {}, "is not JSON; write it with `pulumi stack output -s local"),
+        ("a list", [1, 2], {}, "holds a JSON list, not the object of outputs"),
+        ("no function URL", {FUNCTION_URL: None}, {}, "the outputs have no functionUrl"),
+        ("no client key", {CLIENT_KEY: None}, {}, "the outputs have no clientKey"),
+        (
+            "plain http elsewhere",
+            {FUNCTION_URL: "http://tiktok-proxy.example.com"},
+            {},
+            "functionUrl must be an https URL (http only on 127.0.0.1)",
+        ),
+        (
+            "header name",
+            {PROXY_SECRET_HEADER: "X Proxy"},
+            {},
+            "proxySecretHeader must be an HTTP header name",
+        ),
+        (
+            "no secret anywhere",
+            {PROXY_SECRET_ID: None},
+            {"PROXY_SECRET": ""},
+            "the outputs have no proxySecretId; set PROXY_SECRET, or pass the outputs",
+        ),
+        (
+            "secret name",
+            {PROXY_SECRET_ID: "tiktok-proxy-secret"},
+            {"PROXY_SECRET": None},
+            "proxySecretId must be projects/<project>/secrets/<id>",
+        ),
+        (
+            "some Auth0 variables",
+            {},
+            {"AUTH0_CLIENT_SECRET": None},
+            "AUTH0_CLIENT_SECRET unset: set all of AUTH0_DOMAIN",
+        ),
+        (
+            "Auth0 domain",
+            {},
+            {"AUTH0_DOMAIN": "http://acme.eu.auth0.com"},
+            "AUTH0_DOMAIN must be the tenant's domain",
+        ),
+        ("no connection id", {CONNECTION_ID: None}, {}, "the outputs have no connectionId"),
+        ("secret with spaces", {}, {"PROXY_SECRET": "two words"}, "PROXY_SECRET must be visible"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(doctor, proxy, case, outputs, env, message):
+    args = None
+    if outputs == "skip":
+        outputs, args = None, ["--stack", "local"]
+    elif outputs == "missing":
+        outputs, args = None, ["--stack", "local", "--outputs", "/nonexistent/outputs.json"]
+    elif isinstance(outputs, dict):
+        outputs = outputs_for(proxy.url, **outputs)
+    elif isinstance(outputs, str):
+        args = ["--stack", "local", "--outputs", "-"]
+    stdin = outputs if isinstance(outputs, str) else None
+    status, stdout, stderr = doctor(
+        None if stdin else outputs, stdin=stdin, args=args, in_process=True, **env
+    )
+    assert status == 2, (case, stdout, stderr)
+    assert stdout == ""
+    assert stderr.count("\n") == 1 and stderr.startswith("doctor: "), stderr
+    assert message in stderr, stderr
+
+
+def test_a_usage_error_through_make_prints_the_doctors_line(doctor):
+    status, stdout, stderr = doctor(None, make=True, args=["STACK=local"])
+    assert status != 0  # make reports any failed recipe as 2
+    assert stdout == ""
+    first = stderr.splitlines()[0]
+    assert first.startswith("doctor: OUTPUTS is required: make doctor STACK=<stack> OUTPUTS=")
+    assert "Error 2" in stderr  # the doctor's own status, as make reports it
+
+
+def test_the_doctor_uses_the_proxys_health_route_and_probe_header():
+    assert HEALTH_PATH == tokenproxy.HEALTH_ROUTE
+    assert PROBE_HEADER == tokenproxy.PROBE_HEADER

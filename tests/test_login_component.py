@@ -1,0 +1,233 @@
+"""TikTokLogin declared directly, as another program declares it: its checks, defaults, names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devtools.mock_runtime import ProgramRun, RecordingMocks, run_program
+from tests.program import ACCOUNT, BUCKET, CONNECTION, FUNCTION, SECRET, run
+from tiktok_auth0 import (
+    InvalidArgumentsError,
+    TikTokConnection,
+    TikTokConnectionArgs,
+    TikTokLogin,
+    TikTokLoginArgs,
+)
+from tiktok_auth0.config import ConfigError
+
+GCP = {"gcp:project": "acme-login-dev", "gcp:region": "europe-west1"}
+ARGS: dict[str, Any] = {"client_key": "sbawtestclientkey", "client_secret": "s3cret-for-tests"}
+
+
+def declare(
+    *logins: tuple[str, dict[str, Any]],
+    stack: str = "dev",
+    config: dict[str, str] | None = None,
+    mocks: RecordingMocks | None = None,
+) -> ProgramRun:
+    def program() -> None:
+        for name, args in logins:
+            TikTokLogin(name, TikTokLoginArgs(**{**ARGS, **args}))  # type: ignore[typeddict-item]
+
+    config = GCP if config is None else config
+    return run_program(
+        stack=stack, config=config, secret_keys=[], mocks=mocks, program=program, deployed={}
+    )
+
+
+def problems_of(error: InvalidArgumentsError, key: str) -> list[str]:
+    return [p.split(": ", 1)[1] for p in error.problems if p.split(": ", 1)[0] == key]
+
+
+@pytest.mark.parametrize(
+    ("config_key", "arg", "value"),
+    [
+        ("scopes", "scopes", ["user.info.basic", "user.email"]),
+        ("scopes", "scopes", ["user.info.basic user.info.profile"]),
+        ("scopes", "scopes", ["user.info.profile", "user.info.profile"]),
+        ("userIdField", "user_id_field", "email"),
+        ("connectionName", "connection_name", "tik tok"),
+        ("connectionName", "connection_name", "tiktok-"),
+        ("clientKey", "client_key", ""),
+        ("displayName", "display_name", " "),
+        ("enabledClients", "enabled_clients", "clientA"),
+        ("maxInstances", "max_instances", 0),
+        ("maxInstances", "max_instances", "ten"),
+        ("minInstances", "min_instances", -1),
+        ("protect", "protect", "yes"),
+        ("monitoring", "monitoring", "yes"),
+        ("alertNotificationChannels", "alert_notification_channels", ["1234567890"]),
+        ("alertNotificationChannels", "alert_notification_channels", "projects/p/x"),
+        ("alertUpstreamFailures", "alert_upstream_failures", -1),
+        ("alertRefusedCalls", "alert_refused_calls", 2.5),
+        ("alertLatencyP95Ms", "alert_latency_p95_ms", 5),
+        ("proxySecretGeneration", "proxy_secret_generation", -1),
+        ("proxySecretKeepPrevious", "proxy_secret_keep_previous", "yes"),
+    ],
+)
+def test_the_component_refuses_what_the_stack_config_refuses_in_the_same_words(
+    config_key, arg, value
+):
+    with pytest.raises(ConfigError) as from_config:
+        run(**{config_key: value})
+    mocks = RecordingMocks("p", "r")
+    with pytest.raises(InvalidArgumentsError) as from_component:
+        declare(("tiktok", {arg: value}), mocks=mocks)
+    expected = problems_of(from_config.value, config_key)
+    assert expected
+    assert problems_of(from_component.value, config_key) == expected
+    assert mocks.resources == [], "resources were declared before the arguments were checked"
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "expected"),
+    [
+        (
+            {
+                "monitoring": False,
+                "alertNotificationChannels": ["projects/p/notificationChannels/1"],
+            },
+            {
+                "monitoring": False,
+                "alert_notification_channels": ["projects/p/notificationChannels/1"],
+            },
+            "alertNotificationChannels: set, but monitoring is false",
+        ),
+        (
+            {"proxySecretKeepPrevious": True},
+            {"proxy_secret_keep_previous": True},
+            "proxySecretKeepPrevious: true, but proxySecretGeneration is 0",
+        ),
+    ],
+)
+def test_settings_that_contradict_each_other_read_the_same(config, args, expected):
+    with pytest.raises(ConfigError) as from_config:
+        run(**config)
+    with pytest.raises(InvalidArgumentsError) as from_component:
+        declare(("tiktok", args))
+    assert any(p.startswith(expected) for p in from_config.value.problems)
+    assert any(p.startswith(expected) for p in from_component.value.problems)
+
+
+def test_instance_limits_out_of_order_read_the_same():
+    with pytest.raises(ConfigError) as from_config:
+        run(minInstances=5, maxInstances=2)
+    with pytest.raises(InvalidArgumentsError) as from_component:
+        declare(("tiktok", {"min_instances": 5, "max_instances": 2}))
+    expected = "minInstances: 5 is above maxInstances (2); it must be at most maxInstances"
+    assert expected in from_config.value.problems
+    assert expected in from_component.value.problems
+
+
+def test_production_without_protect_reads_the_same_from_the_component():
+    with pytest.raises(ConfigError) as from_config:
+        run(production=True)
+    mocks = RecordingMocks("p", "r")
+    with pytest.raises(InvalidArgumentsError) as from_component:
+        declare(("tiktok", {"production": True}), mocks=mocks)
+    expected = problems_of(from_config.value, "protect")
+    assert expected and problems_of(from_component.value, "protect") == expected
+    assert mocks.resources == []
+
+
+def test_a_component_name_with_google_is_refused_for_the_bucket_it_would_name():
+    with pytest.raises(InvalidArgumentsError, match="without 'google'"):
+        declare(("google-login", {}))
+
+
+def test_every_problem_is_reported_at_once_with_the_python_spelling_explained():
+    with pytest.raises(InvalidArgumentsError) as caught:
+        declare(("Tik_Tok", {"client_secret": None, "user_id_field": "email", "typo": 1}))
+    message = str(caught.value)
+    assert message.startswith("TikTokLogin 'Tik_Tok': arguments are not usable")
+    assert "userIdField is user_id_field" in message.splitlines()[0]
+    for start in ("name: 'Tik_Tok'", "typo: not an argument", "clientSecret:", "userIdField:"):
+        assert any(p.startswith(start) for p in caught.value.problems), start
+
+
+def test_gcp_project_and_region_come_from_the_provider_config_unless_given():
+    program = declare(("a", {}), ("b", {"gcp_project": "other", "gcp_region": "us-east1"}))
+    functions = {f.name: f.inputs for f in program.of_type(FUNCTION)}
+    assert (functions["a-function"]["project"], functions["a-function"]["location"]) == (
+        "acme-login-dev",
+        "europe-west1",
+    )
+    assert (functions["b-function"]["project"], functions["b-function"]["location"]) == (
+        "other",
+        "us-east1",
+    )
+    with pytest.raises(InvalidArgumentsError) as caught:
+        declare(("a", {}), config={})
+    assert caught.value.problems == (
+        "gcpProject: required; set it with `pulumi config set gcp:project ...`",
+        "gcpRegion: required; set it with `pulumi config set gcp:region ...`",
+    )
+
+
+def test_names_come_from_the_component_name():
+    program = declare(("acme", {}))
+    assert program.one(FUNCTION).inputs["name"] == "acme-token-proxy-dev"
+    accounts = {a.name: a.inputs["accountId"] for a in program.of_type(ACCOUNT)}
+    assert accounts == {"acme-runtime": "acme-proxy-dev", "acme-build": "acme-build-dev"}
+    assert program.one(SECRET).inputs["secretId"] == "acme-proxy-secret-dev"
+    # Bucket names are global across Cloud Storage: the project makes it unique.
+    assert program.one(BUCKET).inputs["name"] == "acme-proxy-source-dev-acme-login-dev"
+    assert program.one(CONNECTION).inputs["name"] == "acme"  # connection_name's default
+    assert {r.name.split("-")[0] for r in program.resources} == {"acme"}
+
+
+def test_long_names_are_cut_with_a_hash_so_two_instances_still_differ():
+    long = "tiktok-login-europe-west"
+    program = declare((f"{long}-a", {}), (f"{long}-b", {}), stack="production")
+    accounts = [a.inputs["accountId"] for a in program.of_type(ACCOUNT)]
+    assert len(set(accounts)) == 4  # a runtime and a build account per instance
+    for account in accounts:
+        assert len(account) == 30
+        assert account.startswith("tiktok-login-europe-wes")
+        assert account[-7] == "-" and int(account[-6:], 16) >= 0
+    buckets = [b.inputs["name"] for b in program.of_type(BUCKET)]
+    assert len(set(buckets)) == 2 and all(len(b) <= 63 for b in buckets)
+
+
+def test_the_0_1_successor_cuts_long_names_as_0_1_did():
+    stack = "production-europe-west-1"
+    program = declare(("tiktok", {}), ("tiktok-eu", {}), stack=stack)
+    accounts = {a.name: a.inputs["accountId"] for a in program.of_type(ACCOUNT)}
+    assert accounts["tiktok-runtime"] == f"tiktok-proxy-{stack}"[:30].rstrip("-")  # 0.1.0's rule
+    assert accounts["tiktok-eu-runtime"] != f"tiktok-eu-proxy-{stack}"[:30]
+    # A name 0.1.0 never had is hashed, for the successor too.
+    assert accounts["tiktok-build"] != f"tiktok-build-{stack}"[:30]
+    assert len(accounts["tiktok-build"]) == 30
+
+
+def test_only_the_0_1_successor_carries_aliases():
+    program = declare(("tiktok", {}), ("tiktok-eu", {}))
+    ours = [r for r in program.registrations if r.type.startswith("tiktok-auth0:")]
+    aliased = {(r.type, r.name) for r in ours if r.aliases}
+    assert aliased == {
+        ("tiktok-auth0:index:TokenProxy", "tiktok"),
+        ("tiktok-auth0:index:TikTokConnection", "tiktok"),
+    }
+
+
+def test_type_tokens_follow_pulumis_package_convention():
+    program = declare(("acme", {}))
+    components = {r.type for r in program.registrations if not r.custom}
+    assert components >= {
+        "tiktok-auth0:index:TikTokLogin",
+        "tiktok-auth0:index:TokenProxy",
+        "tiktok-auth0:index:TikTokConnection",
+    }
+
+
+def test_a_connection_needs_its_proxy():
+    def program() -> None:
+        TikTokConnection(
+            "acme",
+            TikTokConnectionArgs(client_key="k", client_secret="s"),  # type: ignore[typeddict-item]
+        )
+
+    with pytest.raises(InvalidArgumentsError, match="proxy: required"):
+        run_program(stack="dev", config=GCP, secret_keys=[], program=program)

@@ -1,0 +1,78 @@
+"""The plugin `pulumi package add github.com/<owner>/<repo>/provider@v<version>` uses.
+
+What the Pulumi CLI does with it (read in pulumi/pulumi: pkg/workspace/plugin.go,
+sdk/python/cmd/pulumi-language-python/main.go, sdk/python/toolchain/pip.go): clone the repository
+at tag v<version>, read provider/PulumiPlugin.yaml, create provider/venv, run
+`pip install -r requirements.txt` in provider/, then run `<venv>/bin/python provider/ <engine>`
+and ask it for its schema over gRPC. There is no CLI here; these tests do each step the CLI would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import grpc
+import yaml
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from devtools.mock_runtime import REPO
+
+PLUGIN = REPO / "provider"
+VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+
+
+def test_the_manifest_says_python_with_pip_and_a_virtualenv():
+    manifest = yaml.safe_load((PLUGIN / "PulumiPlugin.yaml").read_text())
+    assert manifest["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "pip", "virtualenv": "venv"},
+    }
+    # Pulumi runs the directory's __main__.py; a package here would be built instead.
+    assert (PLUGIN / "__main__.py").is_file()
+    assert not (PLUGIN / "pyproject.toml").exists()
+
+
+def test_its_requirements_install_this_repositorys_package():
+    pip_install = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet"]
+    offline = ["--no-deps", "--no-index", "--no-build-isolation"]
+    result = subprocess.run(
+        [*pip_install, *offline, "--report", "-", "-r", "requirements.txt"],
+        cwd=PLUGIN,  # where Pulumi runs pip, so where the relative path is resolved
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    (install,) = json.loads(result.stdout)["install"]
+    assert install["metadata"]["name"] == "tiktok-auth0"
+    assert install["metadata"]["version"] == VERSION
+    assert install["download_info"]["url"] == REPO.as_uri()
+
+
+def test_run_as_pulumi_runs_it_it_serves_the_schema(consumer_venv: Path, tmp_path: Path):
+    """Started with the virtualenv where the wheel is installed, from outside the checkout."""
+    plugin = subprocess.Popen(
+        [str(consumer_venv / "bin" / "python"), str(PLUGIN), "127.0.0.1:9"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert plugin.stdout is not None
+        port = int(plugin.stdout.readline())  # the provider protocol: first line is the port
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            answer = stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=60)
+    finally:
+        plugin.terminate()
+        plugin.communicate(timeout=30)
+    schema = json.loads(answer.schema)
+    assert (schema["name"], schema["version"]) == ("tiktok-auth0", VERSION)
+    (token,) = schema["resources"]
+    assert token == "tiktok-auth0:index:TikTokLogin"
+    assert schema["resources"][token]["requiredInputs"] == ["clientKey", "clientSecret"]

@@ -1,0 +1,130 @@
+"""Two TikTokLogin instances in one stack and one GCP project: nothing collides, nothing fights.
+
+Every GCP name derives from the component's name and the stack (and, for the global bucket
+namespace, the project). The project's APIs are the one thing both need: each instance declares
+its own `gcp.projects.Service` for each, identically and with `disable_on_destroy=False`, so
+enabling is idempotent, no instance ever disables what the other uses, and removing one leaves
+the other working.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from devtools.mock_runtime import MockedResource, ProgramRun, run_program
+from tests.program import (
+    ACCOUNT,
+    BUCKET,
+    BUCKET_GRANT,
+    BUILD_GRANT,
+    CONNECTION,
+    FUNCTION,
+    PASSWORD,
+    SECRET,
+    SECRET_ACCESS,
+    SERVICE,
+)
+from tiktok_auth0 import TikTokLogin, TikTokLoginArgs
+
+INSTANCES = ("tiktok", "tiktok-eu")
+CONFIG = {"gcp:project": "acme-login-prod", "gcp:region": "europe-west1"}
+
+
+@pytest.fixture(scope="module")
+def program() -> ProgramRun:
+    def two() -> None:
+        for name in INSTANCES:
+            TikTokLogin(name, TikTokLoginArgs(client_key=f"key-{name}", client_secret="s"))
+
+    return run_program(stack="prod", config=CONFIG, secret_keys=[], program=two, deployed={})
+
+
+def by_instance(program: ProgramRun, typ: str) -> dict[str, list[MockedResource]]:
+    """Each instance's resources of type `typ` ("tiktok-eu-..." are not the "tiktok" ones)."""
+    found = {"tiktok-eu": [r for r in program.of_type(typ) if r.name.startswith("tiktok-eu-")]}
+    found["tiktok"] = [r for r in program.of_type(typ) if r not in found["tiktok-eu"]]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("typ", "key"),
+    [
+        (FUNCTION, "name"),
+        (ACCOUNT, "accountId"),
+        (SECRET, "secretId"),
+        (BUCKET, "name"),
+        (CONNECTION, "name"),
+    ],
+)
+def test_every_physical_name_is_its_instances_own(program, typ, key):
+    names = {
+        i: sorted(r.inputs[key] for r in found) for i, found in by_instance(program, typ).items()
+    }
+    assert names["tiktok"] and names["tiktok-eu"]
+    assert not set(names["tiktok"]) & set(names["tiktok-eu"]), names
+
+
+def test_each_instance_declares_the_apis_identically_and_never_disables_them(program):
+    services = defaultdict(list)
+    for service in program.of_type(SERVICE):
+        services[service.inputs["service"]].append(service)
+    for api, declared in services.items():
+        assert len(declared) == 2, api  # one per instance, each its own logical resource
+        assert declared[0].inputs == declared[1].inputs, api  # the same wish: never a fight
+        assert declared[0].inputs["disableOnDestroy"] is False, api
+
+
+def test_each_function_waits_for_its_own_apis_and_grants_not_the_others(program):
+    for instance in INSTANCES:
+        (function,) = by_instance(program, FUNCTION)[instance]
+        own = {
+            r.name
+            for typ in (SERVICE, BUILD_GRANT, BUCKET_GRANT, SECRET_ACCESS)
+            for r in by_instance(program, typ)[instance]
+            if not r.name.endswith("-api-monitoring")  # for the monitoring, which waits for it
+        }
+        assert own <= set(function.depends_on)
+        mine = {r.name for r in program.resources if r in _all_of(program, instance)}
+        assert set(function.depends_on) <= mine, set(function.depends_on) - mine
+
+
+def test_each_build_account_is_granted_on_its_own_bucket_and_the_project_only(program):
+    for instance in INSTANCES:
+        (build,) = [a for a in by_instance(program, ACCOUNT)[instance] if a.name.endswith("-build")]
+        (bucket,) = by_instance(program, BUCKET)[instance]
+        member = f"serviceAccount:{build.outputs['email']}"
+        granted = [r for r in program.resources if r.inputs.get("member") == member]
+        assert {(r.typ, r.inputs["role"]) for r in granted} == {
+            (BUILD_GRANT, "roles/logging.logWriter"),
+            (BUILD_GRANT, "roles/artifactregistry.writer"),
+            (BUCKET_GRANT, "roles/storage.objectViewer"),
+        }
+        (source_grant,) = [g for g in granted if g.typ == BUCKET_GRANT]
+        assert source_grant.inputs["bucket"] == bucket.outputs["name"]
+
+
+def test_each_proxy_secret_is_readable_by_its_own_runtime_only_and_sent_by_its_own_connection(
+    program,
+):
+    for instance in INSTANCES:
+        (runtime,) = [
+            a for a in by_instance(program, ACCOUNT)[instance] if a.name.endswith("-runtime")
+        ]
+        (access,) = by_instance(program, SECRET_ACCESS)[instance]
+        (secret,) = by_instance(program, SECRET)[instance]
+        assert access.inputs["member"] == f"serviceAccount:{runtime.outputs['email']}"
+        assert access.inputs["secretId"] == secret.inputs["secretId"]
+        (connection,) = by_instance(program, CONNECTION)[instance]
+        (password,) = by_instance(program, PASSWORD)[instance]
+        (function,) = by_instance(program, FUNCTION)[instance]
+        options = connection.inputs["options"]["value"]
+        assert options["customHeaders"][0]["value"] == password.outputs["result"]
+        assert options["tokenEndpoint"] == function.outputs["url"]
+
+
+def _all_of(program: ProgramRun, instance: str) -> list[MockedResource]:
+    return [
+        r for typ in {r.typ for r in program.resources} for r in by_instance(program, typ)[instance]
+    ]
