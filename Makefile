@@ -10,11 +10,15 @@ OUTPUTS ?=
 STAMP  := $(VENV)/.installed
 NODE_STAMP := devtools/node_modules/.installed
 
-.PHONY: install lint test soak bench plan dev proxy emulator doctor clean
+.PHONY: install lint test soak bench plan dev proxy emulator doctor clean lock lock-check
 
+# The proxy's lock first, exactly as Cloud Functions installs it (hash-checked, and complete: pip
+# refuses any dependency the lock does not pin), then the package and its tools around it, which
+# must leave the lock's versions alone (tests/test_proxy_lock.py fails if they do not).
 $(STAMP): pyproject.toml proxy/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r proxy/requirements.txt
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@command -v node >/dev/null || { echo "node (>= 18) is required for the profile script tests: apt-get install nodejs" >&2; exit 1; }
 	@command -v jq >/dev/null || { echo "jq is required for the workflow tests (they apply gh's --jq filters): apt-get install jq" >&2; exit 1; }
@@ -51,6 +55,22 @@ soak: install
 bench: $(STAMP) $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/python -m bench
+
+# proxy/requirements.txt: the full, hashed lock of requirements/proxy.in, for every platform the
+# proxy runs on (this machine's Python 3.11 and the deployed python313 on Linux x86_64).
+lock: $(STAMP)
+	$(BIN)/uv pip compile requirements/proxy.in --universal --python-version 3.11 \
+	  --generate-hashes --custom-compile-command 'make lock' --output-file proxy/requirements.txt
+
+# The lock installs on the deployed platform: every pinned wheel exists for CPython 3.13 on
+# manylinux x86_64 and matches its hash (pip download checks both, without installing).
+LOCK_CHECK_DIR := $(VENV)/lock-check
+lock-check: $(STAMP)
+	rm -rf $(LOCK_CHECK_DIR)
+	$(BIN)/pip download --quiet --require-hashes --only-binary=:all: --dest $(LOCK_CHECK_DIR) \
+	  --python-version 3.13 --implementation cp --abi cp313 --platform manylinux_2_28_x86_64 \
+	  --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -r proxy/requirements.txt
+	@echo "proxy/requirements.txt installs on python313, Linux x86_64"
 
 # STATE=<file of `pulumi stack export`> plans against the stack's last deployment.
 plan: $(STAMP)

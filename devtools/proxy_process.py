@@ -29,6 +29,9 @@ PROXY_ENV_KEYS = (
     "ALLOWED_CLIENT_KEYS",
     "UPSTREAM_TIMEOUT_SECONDS",
     "REQUEST_BODY_TIMEOUT_SECONDS",
+    "UPSTREAM_MAX_CONNECTIONS",
+    "UPSTREAM_CA_FILE",
+    "UPSTREAM_PROXY_URL",
     "K_SERVICE",  # set by Cloud Run; a stray one in the caller's environment must not leak in
 )
 
@@ -62,10 +65,17 @@ class ProxyProcess:
     """
 
     def __init__(
-        self, env: dict[str, str], *, port: int | None = None, source: Path = MAIN
+        self,
+        env: dict[str, str],
+        *,
+        port: int | None = None,
+        source: Path = MAIN,
+        cpus: str | None = None,
     ) -> None:
+        """`cpus`: a CPU list for `taskset -c` (e.g. "0"), to run on the deployed CPU count."""
         self.env = env
         self.source = source
+        self.cpus = cpus
         self.port = port or free_port()
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -89,6 +99,12 @@ class ProxyProcess:
         return self._process.pid
 
     @property
+    def spawned(self) -> subprocess.Popen[bytes]:
+        """The running process (to signal it or wait for it)."""
+        assert self._process is not None
+        return self._process
+
+    @property
     def pids(self) -> list[int]:
         """The gunicorn master and the workers it forked."""
         children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
@@ -99,8 +115,10 @@ class ProxyProcess:
         environ = {k: v for k, v in os.environ.items() if k not in PROXY_ENV_KEYS}
         environ.update(self.env)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        pinning = ["taskset", "-c", self.cpus] if self.cpus else []
         self._process = subprocess.Popen(
             [
+                *pinning,
                 sys.executable,
                 "-m",
                 "functions_framework",
