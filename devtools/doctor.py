@@ -252,6 +252,15 @@ def _proxy_secret(
         return None, failed(exc.detail, cause=exc.cause, fix=exc.fix)
     except Exception as exc:
         return None, crashed(exc)
+    if not _VISIBLE.fullmatch(secret):
+        # Never sent: no HTTP header carries it, and h11's refusal would quote the value.
+        return None, failed(
+            f"the latest version of {invocation.secret_id} is not visible ASCII without spaces",
+            cause="a version added by hand holds a value no HTTP header can carry (the program "
+            "generates letters and digits)",
+            fix="disable that version (gcloud secrets versions disable), then "
+            f"{invocation.deployment.redeploy}",
+        )
     return secret, passed(f"latest version of {invocation.secret_id}, from Secret Manager")
 
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 import tokenproxy
@@ -23,6 +24,9 @@ from devtools.doctor import (
     PROXY_SECRET_HEADER,
     PROXY_SECRET_ID,
     main,
+    parse,
+    render,
+    run,
 )
 from devtools.doctor_proxy import DUMMY_CODE, HEALTH_PATH, PROBE_HEADER
 from devtools.proxy_process import REPO, free_port
@@ -376,6 +380,25 @@ def test_without_credentials_for_secret_manager_the_secret_checks_are_skipped(do
     for check in ("the health route accepts the proxy secret", "a token request with a dummy"):
         assert line(stdout, check).endswith("skipped (no proxy secret to present)")
     assert marks(stdout)["a call without the proxy secret is refused"] == "✓"
+
+
+@pytest.mark.parametrize("bad", ["\n", "\x00", "\x7f", "é"])
+def test_a_secret_version_that_is_no_header_value_fails_without_showing_it(proxy, bad):
+    """A version added by hand may hold a character no HTTP header can carry: the doctor says
+    so and never sends it (h11's refusal of such a header quotes the value, secret included)."""
+    hidden = f"start{bad}proxy-secret-middle-0123456789"
+    outputs = io.StringIO(json.dumps(outputs_for(proxy.url, connectionId=None)))
+    environ = {"PROXY_SECRET": ""}
+    invocation = parse(["--stack", "local", "--outputs", "-"], environ, outputs)
+    with httpx.Client(timeout=10) as client:
+        results = dict(run(invocation, client, read_secret=lambda _: hidden))
+    shown = "\n".join(render(name, outcome) for name, outcome in results.items())
+    assert "proxy-secret-middle" not in shown, shown
+    readable = results["the proxy secret is readable"]
+    assert readable.status == "failed"
+    assert "not visible ASCII" in readable.detail and "gcloud secrets versions" in readable.fix
+    for check in ("the health route accepts the proxy secret", "a token request with a dummy"):
+        assert line(shown, check).endswith("skipped (no proxy secret to present)")
 
 
 @pytest.mark.parametrize(
