@@ -448,6 +448,7 @@ def test_a_secret_version_that_is_no_header_value_fails_without_showing_it(proxy
         ),
         ("no connection id", {CONNECTION_ID: None}, {}, "the outputs have no connectionId"),
         ("secret with spaces", {}, {"PROXY_SECRET": "two words"}, "PROXY_SECRET must be visible"),
+        ("nested too deep", "[" * 100_000, {}, "is not JSON; write it with `pulumi stack output"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(doctor, proxy, case, outputs, env, message):
@@ -468,6 +469,50 @@ def test_usage_errors_exit_2_with_one_line(doctor, proxy, case, outputs, env, me
     assert stdout == ""
     assert stderr.count("\n") == 1 and stderr.startswith("doctor: "), stderr
     assert message in stderr, stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_outputs_written_with_a_byte_order_mark_are_read(doctor, proxy, tmp_path, encoding):
+    """Windows PowerShell's `>` writes UTF-16 with a BOM, its `Out-File -Encoding utf8` UTF-8
+    with one; both are JSON (RFC 8259 lets a parser ignore the BOM)."""
+    path = tmp_path / "outputs-bom.json"
+    path.write_text(json.dumps(outputs_for(proxy.url, connectionId=None)), encoding=encoding)
+    args = ["--stack", "local", "--outputs", str(path)]
+    status, stdout, stderr = doctor(None, auth0=False, args=args, in_process=True)
+    assert status == 0, stdout + stderr
+
+
+def test_interrupted_while_reading_the_outputs_from_stdin(doctor, monkeypatch):
+    """Ctrl-C while `OUTPUTS=-` waits for its input: one line and 130, as after the checks."""
+
+    class Interrupted(io.StringIO):
+        def read(self, size: int | None = -1) -> str:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(sys, "stdin", Interrupted())
+    status = main(["--stack", "local", "--outputs", "-"])
+    assert status == 130
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(proxy, tmp_path):
+    """`make doctor ... | head -1`: once the pipe is closed, the doctor stops quietly."""
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(outputs_for(proxy.url, connectionId=None)))
+    environ = {k: v for k, v in os.environ.items() if k not in _AMBIENT}
+    environ["PROXY_SECRET"] = PROXY_SECRET
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devtools.doctor", "--stack", "local", "--outputs", str(path)],
+        cwd=REPO,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # before its first line: every write meets a closed pipe
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert stderr == "", stderr
 
 
 def test_a_usage_error_through_make_prints_the_doctors_line(doctor):
