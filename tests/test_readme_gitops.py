@@ -11,6 +11,24 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import program
+from tests.program import (
+    ACCOUNT,
+    ALERT_POLICY,
+    BUCKET,
+    BUCKET_GRANT,
+    BUCKET_OBJECT,
+    BUILD_GRANT,
+    DASHBOARD,
+    FUNCTION,
+    INVOKER,
+    METRIC,
+    SECRET,
+    SECRET_ACCESS,
+    SECRET_VERSION,
+    SERVICE,
+    UPTIME_CHECK,
+)
 from tests.workflows import (
     ENVIRONMENT_SECRETS,
     IDENTITY_VARIABLES,
@@ -133,6 +151,41 @@ def test_the_read_only_identity_has_only_read_roles_and_they_are_the_documented_
     assert "secrets/tiktok-proxy-secret-$STACK" in accessor and "--condition=" in accessor
     scopes = set(re.findall(r"`((?:read|create|update|delete):[\w_]+)`", prose))
     assert scopes == {"read:connections", "read:connections_options"}
+
+
+# The predefined role that reads, and the one that writes, each GCP type the program declares
+# (Google, "IAM roles and permissions": the type's get, and its create/update/delete permissions).
+GCP_ROLES: dict[str, tuple[str, str]] = {
+    SERVICE: ("roles/serviceusage.serviceUsageViewer", "roles/serviceusage.serviceUsageAdmin"),
+    ACCOUNT: ("roles/iam.serviceAccountViewer", "roles/iam.serviceAccountAdmin"),
+    BUCKET: ("roles/storage.bucketViewer", "roles/storage.admin"),
+    BUCKET_OBJECT: ("roles/storage.objectViewer", "roles/storage.admin"),
+    BUCKET_GRANT: ("roles/iam.securityReviewer", "roles/storage.admin"),
+    SECRET: ("roles/secretmanager.viewer", "roles/secretmanager.admin"),
+    SECRET_VERSION: ("roles/secretmanager.secretAccessor", "roles/secretmanager.admin"),
+    SECRET_ACCESS: ("roles/iam.securityReviewer", "roles/secretmanager.admin"),
+    FUNCTION: ("roles/cloudfunctions.viewer", "roles/cloudfunctions.admin"),
+    INVOKER: ("roles/iam.securityReviewer", "roles/run.admin"),
+    BUILD_GRANT: ("roles/iam.securityReviewer", "roles/resourcemanager.projectIamAdmin"),
+    METRIC: ("roles/logging.viewer", "roles/logging.configWriter"),
+    ALERT_POLICY: ("roles/monitoring.viewer", "roles/monitoring.editor"),
+    UPTIME_CHECK: ("roles/monitoring.viewer", "roles/monitoring.editor"),
+    DASHBOARD: ("roles/monitoring.viewer", "roles/monitoring.editor"),
+}
+
+
+def test_each_identity_can_read_or_write_every_gcp_type_the_program_declares():
+    """A refresh (drift, the approver's preview, each deploy's convergence check) reads every
+    resource with the read-only identity, a deploy writes them with the deployer: a type neither
+    can reach fails those runs with a 403."""
+    declared = {r.typ for r in program.run("prod").resources if r.typ.startswith("gcp:")}
+    assert ALERT_POLICY in declared  # monitoring is on by default
+    assert declared <= set(GCP_ROLES), f"which roles read and write {declared - set(GCP_ROLES)}?"
+    read, deploy = roles_of("$PREVIEW_SA"), roles_of("$DEPLOY_SA")
+    for typ in sorted(declared):
+        reader, writer = GCP_ROLES[typ]
+        assert reader in read, f"the read-only identity cannot read {typ}: grant {reader}"
+        assert writer in deploy, f"the deployer cannot write {typ}: grant {writer}"
 
 
 def test_each_identity_has_its_own_grant_on_its_own_state_bucket():
