@@ -239,3 +239,26 @@ def test_the_interrupted_up_runbook():
     # The DIY backend keeps a stack's locks in .pulumi/locks/organization/<project>/<stack>/.
     for path in re.findall(r"gs://[\w-]+/(\.pulumi/locks/\S+?)/[`'*]", runbook):
         assert path == f".pulumi/locks/organization/{PROJECT}/prod", path
+
+
+def test_no_workflow_may_approve_a_pull_request():
+    """A pull request runs its own workflow file: it can grant itself `pull-requests: write` and
+    approve itself (a review that counts toward branch protection) unless the repository
+    forbids GitHub Actions to approve pull requests."""
+    (call,) = [c for c in commands(WALKTHROUGH) if "/actions/permissions/workflow" in c]
+    assert call.startswith('gh api --method PUT "repos/$REPO/actions/permissions/workflow"')
+    assert "-F can_approve_pull_request_reviews=false" in call
+    assert "-f default_workflow_permissions=read" in call
+
+
+def test_reviewers_of_production_environments_may_not_approve_their_own_runs():
+    """Without "Prevent self-review", the author of a pull request who is also a reviewer of
+    `prod-preview` lets their own code see production's credentials."""
+    rows = {
+        kind: next(r for r in GITOPS.splitlines() if r.startswith(f"| `{kind}` |"))
+        for kind in ("<stack>-preview", "<stack>")
+    }
+    for kind, row in rows.items():
+        assert "**Prevent self-review**" in row, kind
+    setup = " ".join(GITOPS[GITOPS.index("7. Add `staging`") :].split())
+    assert "required reviewers with **Prevent self-review**" in setup
