@@ -262,3 +262,15 @@ def test_reviewers_of_production_environments_may_not_approve_their_own_runs():
         assert "**Prevent self-review**" in row, kind
     setup = " ".join(GITOPS[GITOPS.index("7. Add `staging`") :].split())
     assert "required reviewers with **Prevent self-review**" in setup
+
+
+def test_the_day_two_routine_reads_the_state_as_an_identity_granted_to_read_it():
+    """Only the stack's two identities are granted anything on its state bucket, and `pulumi
+    config set` loads the stack from there: the routine first takes the read-only identity."""
+    (routine,) = [b for b in shell_blocks(DAY_TWO) if "git push" in b]
+    lines = commands(routine)
+    login = next(i for i, c in enumerate(lines) if c.startswith("pulumi login gs://"))
+    impersonate = next(i for i, c in enumerate(lines) if "--impersonate-service-account" in c)
+    assert impersonate < login
+    assert "--impersonate-service-account pulumi-preview@" in lines[impersonate]
+    assert re.search(r"`pulumi-preview`.*`roles/iam\.serviceAccountTokenCreator`", DAY_TWO, re.S)
