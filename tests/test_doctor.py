@@ -5,11 +5,13 @@ error; the Auth0 checks skipped without Auth0 credentials."""
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
 import os
 import subprocess
 import sys
+import threading
 
 import httpx
 import pytest
@@ -522,6 +524,61 @@ def test_a_usage_error_through_make_prints_the_doctors_line(doctor):
     first = stderr.splitlines()[0]
     assert first.startswith("doctor: OUTPUTS is required: make doctor STACK=<stack> OUTPUTS=")
     assert "Error 2" in stderr  # the doctor's own status, as make reports it
+
+
+class _NotTheProxy(http.server.BaseHTTPRequestHandler):
+    """What may answer at a function URL instead of the proxy: Google's 403 page, a redirect."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "https://accounts.google.com/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = b"<html><title>403 Forbidden</title></html>"
+        self.send_response(403)
+        self.send_header("Content-Type", "text/html; charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def not_the_proxy(tls):
+    """The same stand-in over plain HTTP and over TLS with a certificate nobody here trusts."""
+    servers = {}
+    for scheme in ("http", "https"):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotTheProxy)
+        if scheme == "https":
+            server.socket = tls.server_context().wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers[f"{scheme}://127.0.0.1:{server.server_address[1]}"] = server
+    yield {url.split(":")[0]: url for url in servers}
+    for server in servers.values():
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("scheme", "path", "seen", "cause"),
+    [
+        ("https", "", "CERTIFICATE_VERIFY_FAILED", "TLS failed: the certificate is not trusted"),
+        ("http", "", "HTTP 403 from something that is not the proxy", "roles/run.invoker for"),
+        ("http", "/redirect", "HTTP 302 from something", "something other than the token proxy"),
+    ],
+)
+def test_what_answers_instead_of_the_proxy_is_named(not_the_proxy, scheme, path, seen, cause):
+    url = not_the_proxy[scheme] + path
+    outputs = io.StringIO(json.dumps(outputs_for(url, connectionId=None)))
+    invocation = parse(["--stack", "local", "--outputs", "-"], {"PROXY_SECRET": "x"}, outputs)
+    with httpx.Client(timeout=10) as client:
+        (name, answered), *_ = run(invocation, client)
+    shown = render(name, answered)
+    assert answered.status == "failed" and seen in shown and cause in shown, shown
 
 
 def test_the_doctor_uses_the_proxys_health_route_and_probe_header():
