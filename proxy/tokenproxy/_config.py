@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import httpx
+
 __all__ = ["DEFAULT_TOKEN_URL", "ConfigError", "Settings"]
 
 DEFAULT_TOKEN_URL = "https://open.tiktokapis.com/v2/oauth/token/"  # noqa: S105 - a URL
@@ -186,7 +188,10 @@ def _url_problem(url: str, *, creds: bool = False) -> str | None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parses the port, raising ValueError when it is not one
-    except ValueError:
+        # The client's own parser is stricter (e.g. an IPv4 address like 999.1.1.1, an IDNA
+        # label): what it refuses would fail every exchange with a 500, so refuse it here.
+        httpx.URL(url).host  # noqa: B018 - decodes the host as each request will
+    except (ValueError, httpx.InvalidURL):  # IDNA errors are UnicodeError, a ValueError
         return "must be a URL with a valid host and port"
     checks = (
         (parts.scheme not in ("http", "https"), "must be an http(s) URL"),
@@ -200,7 +205,8 @@ def _url_problem(url: str, *, creds: bool = False) -> str | None:
 def _count(raw: str | None, name: str, problems: list[str], *, default: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+    # isascii: str.isdigit() also admits characters such as "²" that int() cannot read.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1000:
         problems.append(f"{name} must be a whole number from 1 to 1000, got {raw!r}")
         return default
     return int(raw)
