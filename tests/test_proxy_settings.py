@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devtools.proxy_process import ProxyProcess
-from tokenproxy import DEFAULT_TOKEN_URL, ConfigError, Settings
+from tokenproxy import DEFAULT_TOKEN_URL, PROBE_HEADER, ConfigError, Settings
 
 
 def test_defaults():
@@ -178,3 +178,22 @@ def test_values_the_client_cannot_use_stop_the_proxy_at_start_up(make_emulator, 
     (record,) = proxy.log_records()
     assert (record["severity"], record["outcome"]) == ("CRITICAL", "config_error")
     assert problem in record["message"]
+
+
+def test_the_probe_header_cannot_carry_the_proxy_secret(make_emulator):
+    # Every request that passed the secret check would carry it, so every login would be
+    # logged as a probe and vanish from the login metrics and alerts.
+    proxy = ProxyProcess(
+        {
+            "TIKTOK_TOKEN_URL": make_emulator.token_url,
+            "PROXY_SECRET": "s3",
+            "PROXY_SECRET_HEADER": PROBE_HEADER.lower(),
+        }
+    )
+    try:
+        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
+            proxy.start()
+    finally:
+        proxy.stop()
+    (record,) = proxy.log_records()
+    assert f"PROXY_SECRET_HEADER must not be {PROBE_HEADER.lower()!r}" in record["message"]

@@ -28,9 +28,18 @@ DEFAULT_TOKEN_URL = "https://open.tiktokapis.com/v2/oauth/token/"  # noqa: S105 
 DEFAULT_SECRET_HEADER = "X-Proxy-Secret"  # noqa: S105 - a header name
 # RFC 9110 section 5.6.2: a header name is a token.
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-# Headers the proxy reads for other purposes, or that a proxy in front may rewrite.
+# Headers the proxy reads for other purposes (x-proxy-probe is _app.PROBE_HEADER: carrying the
+# secret in it would log every login as a probe), or that a proxy in front may rewrite.
 _RESERVED_HEADERS = frozenset(
-    {"authorization", "content-type", "content-length", "transfer-encoding", "host", "connection"}
+    {
+        "authorization",
+        "content-type",
+        "content-length",
+        "transfer-encoding",
+        "host",
+        "connection",
+        "x-proxy-probe",
+    }
 )
 # Visible ASCII: what a header value can carry unchanged (RFC 9110 section 5.5).
 _VISIBLE = re.compile(r"[\x21-\x7e]+")
