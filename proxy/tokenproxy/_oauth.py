@@ -6,7 +6,6 @@ No I/O here: bytes and dicts in, dicts out, ProxyError subclasses for anything r
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from dataclasses import dataclass, field
@@ -189,7 +188,9 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
         )
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
+        # binascii.Error, UnicodeDecodeError, and the plain ValueError of a header that carried
+        # bytes beyond ASCII (HTTP allows them in a field value, base64 does not).
         raise invalid_client("the HTTP Basic credentials are not valid base64 UTF-8") from None
     user, sep, password = decoded.partition(":")
     if not sep:
