@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -134,3 +135,13 @@ def test_basic_and_body_secret_together_are_refused(proxy, emulator, http):
 def test_refusals_carry_no_store(proxy, http):
     response = http.post(proxy.token_url, data={}, headers=secret_headers())
     assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("field", ["code", "redirect_uri", "client_secret"])
+def test_json_strings_with_a_lone_surrogate_are_refused(proxy, emulator, http, field):
+    # JSON's \ud800 escape decodes to a string that has no UTF-8 form, so it cannot be sent on.
+    form = auth0_token_form("c")
+    body = json.dumps({**form, field: "x"}).replace('"x"', '"\\ud800"').encode()
+    headers = {**secret_headers(), "Content-Type": "application/json"}
+    response = http.post(proxy.token_url, content=body, headers=headers)
+    assert_refused(response, 400, "invalid_request", emulator, field)

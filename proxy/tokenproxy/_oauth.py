@@ -105,8 +105,19 @@ def _parse_json(body: bytes) -> dict[str, str]:
     for name, value in document.items():
         if not isinstance(value, str):
             raise RequestRejected(f"parameter {name!r} must be a string")
+        if not value.isascii() and not _is_unicode_text(value):
+            raise RequestRejected(f"parameter {name!r} is not Unicode text (a lone surrogate)")
         params[name] = value
     return params
+
+
+def _is_unicode_text(value: str) -> bool:
+    """False for a string with a lone surrogate (JSON's "\\ud800"): it has no UTF-8 form to send."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
