@@ -31,6 +31,13 @@ login = TikTokLogin(
         retain_on_delete=config.retain_on_delete,
         production=config.production,
         replace_connection=config.replace_connection,
+        monitoring=config.monitoring,
+        alert_notification_channels=config.alert_notification_channels,
+        alert_upstream_failures=config.alert_upstream_failures,
+        alert_refused_calls=config.alert_refused_calls,
+        alert_latency_p95_ms=config.alert_latency_p95_ms,
+        proxy_secret_generation=config.proxy_secret_generation,
+        proxy_secret_keep_previous=config.proxy_secret_keep_previous,
     ),
 )
 
@@ -47,3 +54,9 @@ pulumi.export(keys.GCP_PROJECT, config.gcp_project)
 pulumi.export(keys.PROXY_SOURCE_SHA256, login.proxy_source_sha256)
 pulumi.export(keys.PROFILE_SCRIPT_SHA256, login.profile_script_sha256)
 pulumi.export(keys.PROXY_SECRET_HEADER, PROXY_SECRET_HEADER)
+pulumi.export(keys.CLIENT_KEY, config.client_key)
+pulumi.export(keys.PROXY_SECRET_ID, login.proxy_secret_id)
+if login.alert_policies is not None:  # monitoring on
+    pulumi.export(keys.ALERT_POLICIES, login.alert_policies)
+    pulumi.export(keys.UPTIME_CHECK, login.uptime_check)
+    pulumi.export(keys.DASHBOARD, login.dashboard)

@@ -56,6 +56,7 @@ class MockedResource:
     parent_type: str = ""
     protect: bool = False
     depends_on: tuple[str, ...] = ()
+    id: str = ""
     retain_on_delete: bool = False
     ignore_changes: tuple[str, ...] = ()
     secret_outputs: tuple[str, ...] = ()  # additionalSecretOutputs: outputs the engine keeps secret
@@ -86,19 +87,41 @@ class ProgramRun:
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """`deployed`: the stack's last deployment, as `read_state` reads it; None: unknown."""
+    """`deployed`: the stack's last deployment, as `read_state` reads it; None: unknown.
+    `versions` holds the secret versions created so far ((secret, logical name) -> its number);
+    pass the same dict to the runs of successive deployments, and a version keeps its number
+    while new ones get the next, as in Secret Manager."""
 
-    def __init__(self, project: str, region: str, deployed: DeployedState | None = None) -> None:
+    def __init__(
+        self,
+        project: str,
+        region: str,
+        deployed: DeployedState | None = None,
+        *,
+        versions: dict[tuple[str, str], int] | None = None,
+    ) -> None:
         self.project, self.region, self.deployed = project, region, deployed
         self.resources: list[MockedResource] = []
+        self.versions = {} if versions is None else versions
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         computed = self._computed(args.typ, args.name, args.inputs)
         outputs = {**args.inputs, **computed}
+        resource_id = self._id(args.typ, args.name, args.inputs)
         self.resources.append(
-            MockedResource(args.typ, args.name, args.inputs, outputs, set(computed))
+            MockedResource(args.typ, args.name, args.inputs, outputs, set(computed), id=resource_id)
         )
-        return f"{args.name}-id", outputs
+        return resource_id, outputs
+
+    def _id(self, typ: str, name: str, inputs: dict[str, Any]) -> str:
+        """The resource's id, in GCP's own form where the program passes it on: a secret's is
+        `projects/<project>/secrets/<id>`, a dashboard's `projects/<project>/dashboards/<id>`."""
+        project = inputs.get("project", self.project)
+        if typ == "gcp:secretmanager/secret:Secret":
+            return f"projects/{project}/secrets/{inputs.get('secretId', name)}"
+        if typ == "gcp:monitoring/dashboard:Dashboard":
+            return f"projects/{project}/dashboards/{name}-mock"
+        return f"{name}-id"
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == READ_STACK_RESOURCE_OUTPUTS:
@@ -124,7 +147,23 @@ class RecordingMocks(pulumi.runtime.Mocks):
             email = f"{inputs['accountId']}@{self.project}.iam.gserviceaccount.com"
             return {"email": email, "member": f"serviceAccount:{email}"}
         if typ == "gcp:secretmanager/secretVersion:SecretVersion":
-            return {"version": "1", "name": f"{inputs.get('secret')}/versions/1"}
+            # Numbered as Secret Manager numbers them: 1, 2, ... in the order they are created.
+            secret = str(inputs.get("secret"))
+            if (secret, name) not in self.versions:
+                taken = [n for (s, _), n in self.versions.items() if s == secret]
+                self.versions[(secret, name)] = max(taken, default=0) + 1
+            number = self.versions[(secret, name)]
+            return {"version": str(number), "name": f"{secret}/versions/{number}"}
+        if typ == "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
+            check_id = f"{name}-mock"
+            project = inputs.get("project", self.project)
+            return {
+                "uptimeCheckId": check_id,
+                "name": f"projects/{project}/uptimeCheckConfigs/{check_id}",
+            }
+        if typ == "gcp:monitoring/alertPolicy:AlertPolicy":
+            project = inputs.get("project", self.project)
+            return {"name": f"projects/{project}/alertPolicies/{name}-mock"}
         if typ == "gcp:storage/bucket:Bucket":  # Pulumi names a bucket that has no name
             bucket = inputs.get("name") or f"{name}-mock"
             return {"url": f"gs://{bucket}"} | ({} if "name" in inputs else {"name": bucket})

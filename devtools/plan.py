@@ -76,7 +76,7 @@ def where_it_logs_in(config: dict[str, str]) -> list[str]:
 
 def _computed_values(run: ProgramRun) -> dict[str, str]:
     """Each placeholder value, and the resource attribute it stands for."""
-    values = {f"{r.name}-id": f"id of {r.name}" for r in run.resources}
+    values = {r.id: f"id of {r.name}" for r in run.resources}
     for r in run.resources:
         for key in r.computed:
             if isinstance(r.outputs[key], str):

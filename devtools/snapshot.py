@@ -77,7 +77,7 @@ def snapshot(stack: str, run: ProgramRun | None = None) -> dict[str, Any]:
         }
         if reg.custom:
             resource = mocked[(reg.type, reg.name)]
-            entry["id"] = f"{reg.name}-id"
+            entry["id"] = resource.id
             entry["computed"] = normalise({k: resource.outputs[k] for k in resource.computed})
         resources.append(entry)
     return {"resources": resources, "physical_names": physical_names(resources)}

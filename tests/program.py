@@ -32,6 +32,10 @@ SECRET = "gcp:secretmanager/secret:Secret"
 SECRET_VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
 SECRET_ACCESS = "gcp:secretmanager/secretIamMember:SecretIamMember"
 INVOKER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+METRIC = "gcp:logging/metric:Metric"
+ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
+UPTIME_CHECK = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"
+DASHBOARD = "gcp:monitoring/dashboard:Dashboard"
 
 
 def run(

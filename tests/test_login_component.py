@@ -57,6 +57,14 @@ def problems_of(error: InvalidArgumentsError, key: str) -> list[str]:
         ("maxInstances", "max_instances", "ten"),
         ("minInstances", "min_instances", -1),
         ("protect", "protect", "yes"),
+        ("monitoring", "monitoring", "yes"),
+        ("alertNotificationChannels", "alert_notification_channels", ["1234567890"]),
+        ("alertNotificationChannels", "alert_notification_channels", "projects/p/x"),
+        ("alertUpstreamFailures", "alert_upstream_failures", -1),
+        ("alertRefusedCalls", "alert_refused_calls", 2.5),
+        ("alertLatencyP95Ms", "alert_latency_p95_ms", 5),
+        ("proxySecretGeneration", "proxy_secret_generation", -1),
+        ("proxySecretKeepPrevious", "proxy_secret_keep_previous", "yes"),
     ],
 )
 def test_the_component_refuses_what_the_stack_config_refuses_in_the_same_words(
@@ -71,6 +79,36 @@ def test_the_component_refuses_what_the_stack_config_refuses_in_the_same_words(
     assert expected
     assert problems_of(from_component.value, config_key) == expected
     assert mocks.resources == [], "resources were declared before the arguments were checked"
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "expected"),
+    [
+        (
+            {
+                "monitoring": False,
+                "alertNotificationChannels": ["projects/p/notificationChannels/1"],
+            },
+            {
+                "monitoring": False,
+                "alert_notification_channels": ["projects/p/notificationChannels/1"],
+            },
+            "alertNotificationChannels: set, but monitoring is false",
+        ),
+        (
+            {"proxySecretKeepPrevious": True},
+            {"proxy_secret_keep_previous": True},
+            "proxySecretKeepPrevious: true, but proxySecretGeneration is 0",
+        ),
+    ],
+)
+def test_settings_that_contradict_each_other_read_the_same(config, args, expected):
+    with pytest.raises(ConfigError) as from_config:
+        run(**config)
+    with pytest.raises(InvalidArgumentsError) as from_component:
+        declare(("tiktok", args))
+    assert any(p.startswith(expected) for p in from_config.value.problems)
+    assert any(p.startswith(expected) for p in from_component.value.problems)
 
 
 def test_instance_limits_out_of_order_read_the_same():

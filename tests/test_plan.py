@@ -31,7 +31,7 @@ def test_plan_of_the_dev_stack():
     result = plan("--stack", "dev")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Resources (27):" in out
+    assert "Resources (41):" in out
     assert "+ auth0:index/connection:Connection  tiktok-connection" in out
     assert 'options.scopes = ["user.info.basic,user.info.profile"]' in out
     assert "options.clientSecret = [secret]" in out
@@ -39,6 +39,15 @@ def test_plan_of_the_dev_stack():
     assert "placeholder for tiktok-function.url" in out
     assert "clientSecret is not set for this stack" in out
     assert "functionName           tiktok-token-proxy-dev" in out
+    # Monitoring, on by default: six metrics, five alert policies, the uptime check, a dashboard.
+    assert out.count("+ gcp:logging/metric:Metric ") == 6
+    assert out.count("+ gcp:monitoring/alertPolicy:AlertPolicy ") == 5
+    assert "+ gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig  tiktok-uptime" in out
+    assert "httpCheck.headers.X-Proxy-Secret = [secret]" in out
+    assert "httpCheck.path = /tiktok-token-proxy-dev/proxy/health" in out
+    assert "+ gcp:monitoring/dashboard:Dashboard  tiktok-dashboard" in out
+    for output in ("alertPolicies", "uptimeCheck", "dashboard"):
+        assert f"\n    {output} " in out, output
 
 
 def test_plan_of_the_prod_stack_is_protected():
@@ -48,6 +57,8 @@ def test_plan_of_the_prod_stack_is_protected():
     assert "tiktok-clients (protected)" in result.stdout
     assert "metadata.production = true" in result.stdout
     assert "serviceConfig.minInstanceCount = 1" in result.stdout
+    channel = "projects/my-gcp-project-prod/notificationChannels/1234567890123456789"
+    assert result.stdout.count(f'notificationChannels = ["{channel}"]') == 5
 
 
 def test_plan_reports_config_errors_and_exits_2(tmp_path):
@@ -80,9 +91,10 @@ def test_plan_masks_exactly_the_values_marked_secret_and_says_so():
     masked = sorted(
         line.split(" = ")[0].strip() for line in text.splitlines() if "= [secret]" in line
     )
-    # The three secret inputs, and the outputs random declares secret (additionalSecretOutputs).
+    # The four secret inputs, and the outputs random declares secret (additionalSecretOutputs).
     assert masked == [
         "bcryptHash",
+        "httpCheck.headers.X-Proxy-Secret",
         "options.clientSecret",
         "options.customHeaders[0].value",
         "result",

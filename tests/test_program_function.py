@@ -78,7 +78,7 @@ def test_source_bucket_is_named_like_the_other_resources_and_existing_ones_keep_
 
 
 def test_every_api_the_resources_need_is_enabled_first_and_kept_on_destroy():
-    program = run()
+    program = run(monitoring=False)  # the monitoring API: test_program_monitoring.py
     services = {s.inputs["service"]: s for s in program.of_type(SERVICE)}
     assert set(services) == {
         f"{api}.googleapis.com"

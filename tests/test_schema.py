@@ -41,6 +41,13 @@ INPUTS = {
     "retainOnDelete": (BOOLEAN, False, True),
     "production": (BOOLEAN, False, True),
     "replaceConnection": (STRING, False, True),
+    "monitoring": (BOOLEAN, False, True),
+    "alertNotificationChannels": (ARRAY, False, False),
+    "alertUpstreamFailures": (INTEGER, False, True),
+    "alertRefusedCalls": (INTEGER, False, True),
+    "alertLatencyP95Ms": (INTEGER, False, True),
+    "proxySecretGeneration": (INTEGER, False, True),
+    "proxySecretKeepPrevious": (BOOLEAN, False, True),
 }
 OUTPUTS = {
     "tokenUrl",
@@ -50,7 +57,16 @@ OUTPUTS = {
     "functionUrl",
     "proxySourceSha256",
     "profileScriptSha256",
+    "proxySecretId",
+    # Present with monitoring on (the default), absent with it off.
+    "alertPolicies",
+    "uptimeCheck",
+    "dashboard",
 }
+OPTIONAL_OUTPUTS = {"alertPolicies", "uptimeCheck", "dashboard"}
+OBJECT = PropertyType.OBJECT
+# Outputs that name a secret without carrying it: its Secret Manager resource name.
+SECRET_NAMES = {"proxySecretId"}
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +102,14 @@ def test_the_args_are_the_issues_fields():
         "retain_on_delete",
         "production",
         "replace_connection",
+        # Operating it (issue 11): monitoring, its thresholds and channels, rotation.
+        "monitoring",
+        "alert_notification_channels",
+        "alert_upstream_failures",
+        "alert_refused_calls",
+        "alert_latency_p95_ms",
+        "proxy_secret_generation",
+        "proxy_secret_keep_previous",
     ]
     assert TikTokLoginArgs.__required_keys__ == {"client_key", "client_secret"}
 
@@ -96,7 +120,7 @@ def test_inputs_types_required_and_plain(login):
         for name, prop in login.inputs.items()
     }
     assert found == INPUTS
-    for name in ("scopes", "enabledClients"):
+    for name in ("scopes", "enabledClients", "alertNotificationChannels"):
         assert login.inputs[name].items.type is STRING
     assert login.inputs_mapping["userIdField"] == "user_id_field"
 
@@ -104,7 +128,11 @@ def test_inputs_types_required_and_plain(login):
 def test_outputs_are_the_promised_strings_and_always_set(login):
     assert set(login.outputs) == OUTPUTS
     for name, prop in login.outputs.items():
-        assert (prop.type, prop.optional, prop.plain) == (STRING, False, None), name
+        kind = OBJECT if name == "alertPolicies" else STRING
+        assert (prop.type, prop.optional, prop.plain) == (kind, name in OPTIONAL_OUTPUTS, None), (
+            name
+        )
+    assert login.outputs["alertPolicies"].additional_properties.type is STRING
 
 
 def test_secrets_can_stay_secret_and_none_is_an_output(login, schema):
@@ -115,7 +143,10 @@ def test_secrets_can_stay_secret_and_none_is_an_output(login, schema):
     assert not login.inputs["clientSecret"].plain
     resource = schema["resources"][f"{PACKAGE}:index:TikTokLogin"]
     assert "plain" not in resource["inputProperties"]["clientSecret"]
-    assert not [name for name in resource["properties"] if re.search("secret|password", name, re.I)]
+    named = {name for name in resource["properties"] if re.search("secret|password", name, re.I)}
+    assert named == SECRET_NAMES
+    for name in SECRET_NAMES:
+        assert "never the secret's value" in resource["properties"][name]["description"]
 
 
 def test_every_property_is_documented_with_its_allowed_values(login):
@@ -139,6 +170,13 @@ def test_every_property_is_documented_with_its_allowed_values(login):
     assert "Must be true when `production` is" in inputs["protect"]
     assert "Default: true." in inputs["retainOnDelete"]
     assert "stack's last deployment" in inputs["replaceConnection"]
+    assert "true or false" in inputs["monitoring"]
+    assert "`projects/<project>/notificationChannels/<id>`" in inputs["alertNotificationChannels"]
+    assert "whole number, 0 or more" in inputs["alertUpstreamFailures"]
+    assert "whole number, 0 or more" in inputs["alertRefusedCalls"]
+    assert "whole number from 100 to 60000" in inputs["alertLatencyP95Ms"]
+    assert "whole number, 0 or more" in inputs["proxySecretGeneration"]
+    assert "true or false" in inputs["proxySecretKeepPrevious"]
     for name, prop in login.inputs.items():
         assert ("Default:" in inputs[name]) == prop.optional, name
     outputs = {name: prop.description or "" for name, prop in login.outputs.items()}
@@ -153,7 +191,7 @@ def test_the_package_and_its_one_component(schema, login):
     resource = schema["resources"]["tiktok-auth0:index:TikTokLogin"]
     assert resource["isComponent"] is True
     assert sorted(resource["requiredInputs"]) == ["clientKey", "clientSecret"]
-    assert sorted(resource["required"]) == sorted(OUTPUTS)
+    assert sorted(resource["required"]) == sorted(OUTPUTS - OPTIONAL_OUTPUTS)
     assert login.description.startswith("TikTok login behind Auth0")
     assert "\n    " not in login.description
     json.dumps(schema)  # what the plugin serves

@@ -16,12 +16,21 @@ from unittest import mock
 
 import pulumi
 import pulumi_auth0
+import pulumi_gcp
 import pytest
 from pulumi_gcp.secretmanager import SecretVersion
 
 from devtools.mock_runtime import ProgramRun
 from devtools.plan import render_plan
-from tests.program import CLIENT_SECRET, CONNECTION, PASSWORD, SECRET_VERSION, is_secret, run
+from tests.program import (
+    CLIENT_SECRET,
+    CONNECTION,
+    PASSWORD,
+    SECRET_VERSION,
+    UPTIME_CHECK,
+    is_secret,
+    run,
+)
 
 Check = Callable[[ProgramRun], None]
 
@@ -61,15 +70,25 @@ def check_secret_data(program: ProgramRun) -> None:
     assert data["value"] == program.one(PASSWORD).outputs["result"]
 
 
+def check_uptime_header(program: ProgramRun) -> None:
+    http = wire(program, UPTIME_CHECK)["httpCheck"]
+    assert not is_secret(http["headers"]), "the whole headers object is marked, not its leaf"
+    value = http["headers"]["X-Proxy-Secret"]
+    assert is_secret(value), "the proxy secret reaches the uptime check plain"
+    assert value["value"] == program.one(PASSWORD).outputs["result"]
+
+
 CHECKS: dict[str, Check] = {
     "client secret": check_client_secret,
     "proxy secret": check_proxy_secret,
     "secret data": check_secret_data,
+    "uptime check header": check_uptime_header,
 }
 EXPECTED_SECRET_LEAVES = {
     (CONNECTION, "options.clientSecret"),
     (CONNECTION, "options.customHeaders[0].value"),
     (SECRET_VERSION, "secretData"),
+    (UPTIME_CHECK, "httpCheck.headers.X-Proxy-Secret"),
 }
 
 
@@ -99,6 +118,19 @@ def plain_argument(module: Any, name: str, argument: str) -> Iterator[None]:
 
 
 @contextmanager
+def plain_header(module: Any, name: str) -> Iterator[None]:
+    """`module.name(...)` receives each of its `headers` with the secret marker taken off."""
+    original = getattr(module, name)
+
+    def made_plain(*args: Any, **kwargs: Any) -> Any:
+        kwargs["headers"] = {k: pulumi.Output.unsecret(v) for k, v in kwargs["headers"].items()}
+        return original(*args, **kwargs)
+
+    with mock.patch.object(module, name, made_plain):
+        yield
+
+
+@contextmanager
 def secret_version_unmarked() -> Iterator[None]:
     """The gcp SDK marks `secret_data` secret itself; this takes that marking away (what a
     careless upgrade of the SDK, or a raw registration, would do)."""
@@ -118,6 +150,9 @@ MUTATIONS: dict[str, Callable[[], Any]] = {
         pulumi_auth0, "ConnectionOptionsCustomHeaderArgs", "value"
     ),
     "secret data": secret_version_unmarked,
+    "uptime check header": lambda: plain_header(
+        pulumi_gcp.monitoring, "UptimeCheckConfigHttpCheckArgs"
+    ),
 }
 
 

@@ -40,10 +40,35 @@ ADDED = {
         "tiktok-api-cloudresourcemanager",
         "tiktok-api-iam",
         "tiktok-api-logging",
+        "tiktok-api-monitoring",
     },
     "gcp:serviceaccount/account:Account": {"tiktok-build"},
     "gcp:projects/iAMMember:IAMMember": {"tiktok-build-log-writer", "tiktok-build-artifact-writer"},
     "gcp:storage/bucketIAMMember:BucketIAMMember": {"tiktok-build-source-reader"},
+    # Monitoring (issue 11), on by default.
+    "gcp:logging/metric:Metric": {
+        f"tiktok-metric-{key}"
+        for key in (
+            "exchanges",
+            "tiktok-errors",
+            "credentials-refused",
+            "upstream-failures",
+            "refused-calls",
+            "exchange-latency",
+        )
+    },
+    "gcp:monitoring/alertPolicy:AlertPolicy": {
+        f"tiktok-alert-{key}"
+        for key in (
+            "tiktokRefusesCredentials",
+            "tiktokUnavailable",
+            "refusedCallers",
+            "slowExchanges",
+            "healthCheckFails",
+        )
+    },
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": {"tiktok-uptime"},
+    "gcp:monitoring/dashboard:Dashboard": {"tiktok-dashboard"},
 }
 # Inputs added after 0.2.0 to resources that exist, each an update in place: the function's build
 # runs as its own account (only a function's name and location are immutable in the Cloud

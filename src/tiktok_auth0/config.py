@@ -71,6 +71,13 @@ class StackConfig:
     replace_connection: str
     gcp_project: str
     gcp_region: str
+    monitoring: bool
+    alert_notification_channels: tuple[str, ...]
+    alert_upstream_failures: int
+    alert_refused_calls: int
+    alert_latency_p95_ms: int
+    proxy_secret_generation: int
+    proxy_secret_keep_previous: bool
 
 
 def load() -> StackConfig:
@@ -99,6 +106,7 @@ def load() -> StackConfig:
     fields |= {
         "scopes": tuple(values["scopes"]),
         "enabled_clients": tuple(values["enabled_clients"]),
+        "alert_notification_channels": tuple(values["alert_notification_channels"]),
     }
     return StackConfig(**fields)
 

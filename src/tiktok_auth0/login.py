@@ -6,7 +6,7 @@ time to infer the package schema (`pulumi.provider.experimental.analyzer`).
 
 import inspect
 from collections.abc import Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, Optional, TypedDict
 
 import pulumi
 
@@ -14,7 +14,7 @@ from . import _compat, validation
 from ._replacement import Replacement
 from ._tokens import type_token
 from .connection import TikTokConnection, TikTokConnectionArgs, replacement_of
-from .token_proxy import TokenProxy, TokenProxyArgs, gcp_location
+from .token_proxy import OPERATIONS_ARGS, TokenProxy, TokenProxyArgs, gcp_location
 
 __all__ = ["TikTokLogin", "TikTokLoginArgs"]
 
@@ -106,6 +106,47 @@ class TikTokLoginArgs(TypedDict):
         "change is refused before anything is declared). Remove it once deployed. Default: "
         "empty (no replacement)."
     )
+    monitoring: NotRequired[bool]
+    (
+        "Declare the token proxy's monitoring: log-based metrics, alert policies, an uptime "
+        "check on `/proxy/health` and a dashboard, in the proxy's GCP project: true or false. "
+        "Default: true."
+    )
+    alert_notification_channels: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    (
+        "Existing Cloud Monitoring notification channels every alert is sent to, each "
+        "`projects/<project>/notificationChannels/<id>`; only with `monitoring` true. Without "
+        "any, incidents still open in Cloud Monitoring. Default: none."
+    )
+    alert_upstream_failures: NotRequired[int]
+    (
+        "Token exchanges TikTok failed (timed out, unreachable, 5xx, rate limited, unusable "
+        "answer) in any 5 minutes above which the upstream alert fires: a whole number, 0 or "
+        "more. Default: 3."
+    )
+    alert_refused_calls: NotRequired[int]
+    (
+        "Token requests refused with `invalid_client` (wrong or missing proxy secret, unknown "
+        "client id) in any 5 minutes above which the refused-callers alert fires: a whole "
+        "number, 0 or more. Default: 5."
+    )
+    alert_latency_p95_ms: NotRequired[int]
+    (
+        "95th percentile of token-exchange latency, in milliseconds, above which (held for 5 "
+        "minutes) the latency alert fires: a whole number from 100 to 60000. Default: 4000."
+    )
+    proxy_secret_generation: NotRequired[int]
+    (
+        "Generation of the proxy secret: a whole number, 0 or more. Raising it by one "
+        "generates a new secret, which becomes Secret Manager's latest version, the function's "
+        "`PROXY_SECRET` and then Auth0's header, in that order. Default: 0."
+    )
+    proxy_secret_keep_previous: NotRequired[bool]
+    (
+        "While true, the function also accepts the previous generation's secret "
+        "(`PROXY_SECRET_PREVIOUS`), so no login fails during a rotation; set it with the raised "
+        "generation and back to false in a second change: true or false. Default: false."
+    )
 
 
 class TikTokLogin(pulumi.ComponentResource):
@@ -140,6 +181,27 @@ class TikTokLogin(pulumi.ComponentResource):
     )
     profile_script_sha256: pulumi.Output[str]
     """SHA-256 of the profile script deployed to Auth0, 64 lowercase hex digits."""
+    proxy_secret_id: pulumi.Output[str]
+    (
+        "Secret Manager name of the proxy secret, `projects/<project>/secrets/<id>`: where "
+        "`make doctor` reads its latest version. A name, never the secret's value."
+    )
+    alert_policies: Optional[pulumi.Output[dict[str, str]]]  # noqa: UP045 - read by the analyzer
+    (
+        "The alert policies, by what they watch (`tiktokRefusesCredentials`, "
+        "`tiktokUnavailable`, `refusedCallers`, `slowExchanges`, `healthCheckFails`), each "
+        "`projects/<project>/alertPolicies/<id>`. Absent with `monitoring` false."
+    )
+    uptime_check: Optional[pulumi.Output[str]]  # noqa: UP045 - read by the analyzer
+    (
+        "The uptime check on the proxy's `/proxy/health`, "
+        "`projects/<project>/uptimeCheckConfigs/<id>`. Absent with `monitoring` false."
+    )
+    dashboard: Optional[pulumi.Output[str]]  # noqa: UP045 - read by the analyzer
+    (
+        "The proxy's Cloud Monitoring dashboard, `projects/<project>/dashboards/<id>`. Absent "
+        "with `monitoring` false."
+    )
 
     def __init__(
         self, name: str, args: TikTokLoginArgs, opts: pulumi.ResourceOptions | None = None
@@ -159,6 +221,19 @@ class TikTokLogin(pulumi.ComponentResource):
         self.function_url = proxy.url
         self.proxy_source_sha256 = pulumi.Output.from_input(proxy.source_sha256)
         self.profile_script_sha256 = pulumi.Output.from_input(connection.profile_script_sha256)
+        self.proxy_secret_id = proxy.proxy_secret_id
+        self.alert_policies = proxy.alert_policies
+        self.uptime_check = proxy.uptime_check
+        self.dashboard = proxy.dashboard
+        monitoring = {
+            key: value
+            for key, value in (
+                ("alert_policies", self.alert_policies),
+                ("uptime_check", self.uptime_check),
+                ("dashboard", self.dashboard),
+            )
+            if value is not None
+        }
         self.register_outputs(
             {
                 "token_url": self.token_url,
@@ -168,6 +243,8 @@ class TikTokLogin(pulumi.ComponentResource):
                 "function_url": self.function_url,
                 "proxy_source_sha256": self.proxy_source_sha256,
                 "profile_script_sha256": self.profile_script_sha256,
+                "proxy_secret_id": self.proxy_secret_id,
+                **monitoring,
             }
         )
 
@@ -180,6 +257,7 @@ class TikTokLogin(pulumi.ComponentResource):
                 gcp_region=settings["gcp_region"],
                 min_instances=settings["min_instances"],
                 max_instances=settings["max_instances"],
+                **{key: settings[key] for key in OPERATIONS_ARGS},  # type: ignore[typeddict-item]
             ),
             opts=pulumi.ResourceOptions(parent=self, aliases=_compat.proxy_aliases(name)),
         )

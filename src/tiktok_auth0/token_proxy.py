@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_gcp as gcp
-import pulumi_random as random
 
 from . import _compat, validation
 from ._tokens import type_token
+from .monitoring import MONITORING_APIS, Monitoring, declare_monitoring
 from .naming import (
     BUCKET_NAME_MAX,
     FUNCTION_NAME_MAX,
@@ -17,11 +18,13 @@ from .naming import (
     SERVICE_ACCOUNT_ID_MAX,
     physical_name,
 )
+from .proxy_secret import ProxySecrets, declare_slots
 from .proxy_source import ProxySource, proxy_source
 
 __all__ = [
     "BUILD_PROJECT_ROLES",
     "BUILD_SOURCE_ROLE",
+    "OPERATIONS_ARGS",
     "PROXY_SECRET_HEADER",
     "REQUIRED_APIS",
     "TokenProxy",
@@ -70,6 +73,16 @@ WORKERS = "2"
 MEMORY = "1Gi"
 TIMEOUT_SECONDS = 30  # above the proxy's 10 s upstream timeout, so the proxy answers first
 UPSTREAM_TIMEOUT_SECONDS = "10"
+# The arguments that operate the proxy (monitoring.py, proxy_secret.py); defaults in validation.
+OPERATIONS_ARGS = (
+    "monitoring",
+    "alert_notification_channels",
+    "alert_upstream_failures",
+    "alert_refused_calls",
+    "alert_latency_p95_ms",
+    "proxy_secret_generation",
+    "proxy_secret_keep_previous",
+)
 
 
 def runtime_environment(allowed_client_key: str) -> dict[str, str]:
@@ -95,6 +108,20 @@ class TokenProxyArgs(TypedDict):
     """Instances kept warm, 0 or more (default 0; 0 allows a cold start after idling)."""
     max_instances: NotRequired[int]
     """Upper bound on instances, 1 or more (default 10)."""
+    monitoring: NotRequired[bool]
+    """Declare metrics, alerts, an uptime check and a dashboard (default true)."""
+    alert_notification_channels: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Notification channel names the alerts go to (default none)."""
+    alert_upstream_failures: NotRequired[int]
+    """Upstream failures in 5 minutes above which the upstream alert fires (default 3)."""
+    alert_refused_calls: NotRequired[int]
+    """invalid_client refusals in 5 minutes above which the refused-callers alert fires (5)."""
+    alert_latency_p95_ms: NotRequired[int]
+    """p95 exchange latency (ms) above which the latency alert fires (default 4000)."""
+    proxy_secret_generation: NotRequired[int]
+    """Generation of the proxy secret; raise it by one to rotate (default 0)."""
+    proxy_secret_keep_previous: NotRequired[bool]
+    """Also accept the previous generation's secret, during a rotation (default false)."""
 
 
 def gcp_location(project: str | None, region: str | None) -> tuple[str | None, str | None]:
@@ -129,6 +156,14 @@ class TokenProxy(pulumi.ComponentResource):
     """The secret the caller sends in `proxy_secret_header` (a Pulumi secret; not an output)."""
     proxy_secret_header: str
     """The header that carries the proxy secret: `X-Proxy-Secret`."""
+    proxy_secret_id: pulumi.Output[str]
+    """The secret's Secret Manager name, `projects/<project>/secrets/<id>` (not its value)."""
+    alert_policies: pulumi.Output[dict[str, str]] | None
+    """Alert key -> alert policy name; None with monitoring off (monitoring.py)."""
+    uptime_check: pulumi.Output[str] | None
+    """The uptime check's name; None with monitoring off."""
+    dashboard: pulumi.Output[str] | None
+    """The dashboard's name; None with monitoring off."""
 
     def __init__(
         self, name: str, args: TokenProxyArgs, opts: pulumi.ResourceOptions | None = None
@@ -140,6 +175,7 @@ class TokenProxy(pulumi.ComponentResource):
             "gcp_region": region,
             "min_instances": args.get("min_instances", validation.DEFAULTS["min_instances"]),
             "max_instances": args.get("max_instances", validation.DEFAULTS["max_instances"]),
+            **{key: args.get(key, validation.DEFAULTS[key]) for key in OPERATIONS_ARGS},
         }
         problems = validation.check_component_name(name)
         problems += validation.check_keys(args, TokenProxyArgs.__annotations__, "TokenProxy")
@@ -158,19 +194,26 @@ class TokenProxy(pulumi.ComponentResource):
         account = self._create_service_account(after_apis)
         build_account = self._create_build_account(after_apis)
         build_grants = self._create_build_grants(build_account, source_object, after_apis)
-        password, secret, version, access = self._create_proxy_secret(account, after_apis)
+        secrets, access = self._create_proxy_secret(account, after_apis)
         function = self._create_function(
-            source_object, account, build_account, secret, version, [*apis, access, *build_grants]
+            source_object, account, build_account, secrets, [*apis, access, *build_grants]
         )
         self._create_public_invoker(function)
+        # Auth0's header takes it only once the function accepts it (proxy_secret.py).
+        header_value = secrets.header_value(after=function)
+        monitoring = self._create_monitoring(function, header_value, apis)
 
         self.url = function.url
         self.function_name = function.name
         self.service_account_email = account.email
         self.build_service_account_email = build_account.email
         self.source_sha256 = self._source.sha256
-        self.proxy_secret = pulumi.Output.secret(password.result)
+        self.proxy_secret = header_value
         self.proxy_secret_header = PROXY_SECRET_HEADER
+        self.proxy_secret_id = secrets.secret.id
+        self.alert_policies = monitoring.alert_policies if monitoring else None
+        self.uptime_check = monitoring.uptime_check if monitoring else None
+        self.dashboard = monitoring.dashboard if monitoring else None
         self.register_outputs(
             {
                 "url": self.url,
@@ -178,6 +221,13 @@ class TokenProxy(pulumi.ComponentResource):
                 "service_account_email": self.service_account_email,
                 "build_service_account_email": self.build_service_account_email,
                 "source_sha256": self.source_sha256,
+                "proxy_secret_id": self.proxy_secret_id,
+                **({"alert_policies": self.alert_policies} if monitoring else {}),
+                **(
+                    {"uptime_check": self.uptime_check, "dashboard": self.dashboard}
+                    if monitoring
+                    else {}
+                ),
             }
         )
 
@@ -282,16 +332,7 @@ class TokenProxy(pulumi.ComponentResource):
 
     def _create_proxy_secret(
         self, account: gcp.serviceaccount.Account, opts: pulumi.ResourceOptions
-    ) -> tuple[
-        random.RandomPassword,
-        gcp.secretmanager.Secret,
-        gcp.secretmanager.SecretVersion,
-        pulumi.Resource,
-    ]:
-        # Generated once and kept in state: it changes only when an operator replaces it.
-        password = random.RandomPassword(
-            f"{self._name}-proxy-secret", length=48, special=False, opts=opts
-        )
+    ) -> tuple[ProxySecrets, pulumi.Resource]:
         secret = gcp.secretmanager.Secret(
             f"{self._name}-proxy-secret",
             project=self._settings["gcp_project"],
@@ -301,11 +342,12 @@ class TokenProxy(pulumi.ComponentResource):
             ),
             opts=opts,
         )
-        version = gcp.secretmanager.SecretVersion(
-            f"{self._name}-proxy-secret-version",
-            secret=secret.id,
-            secret_data=password.result,
-            opts=pulumi.ResourceOptions(parent=self),
+        secrets = declare_slots(
+            self._name,
+            secret,
+            generation=self._settings["proxy_secret_generation"],
+            keep_previous=self._settings["proxy_secret_keep_previous"],
+            opts=opts,
         )
         access = gcp.secretmanager.SecretIamMember(
             f"{self._name}-proxy-secret-access",
@@ -315,15 +357,14 @@ class TokenProxy(pulumi.ComponentResource):
             member=account.email.apply(lambda email: f"serviceAccount:{email}"),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return password, secret, version, access
+        return secrets, access
 
     def _create_function(
         self,
         source_object: gcp.storage.BucketObject,
         account: gcp.serviceaccount.Account,
         build_account: gcp.serviceaccount.Account,
-        secret: gcp.secretmanager.Secret,
-        version: gcp.secretmanager.SecretVersion,
+        secrets: ProxySecrets,
         depends_on: list[pulumi.Resource],
     ) -> gcp.cloudfunctionsv2.Function:
         project = self._settings["gcp_project"]
@@ -359,16 +400,30 @@ class TokenProxy(pulumi.ComponentResource):
                 all_traffic_on_latest_revision=True,
                 service_account_email=account.email,
                 environment_variables=runtime_environment(self._settings["client_key"]),
-                secret_environment_variables=[
-                    gcp.cloudfunctionsv2.FunctionServiceConfigSecretEnvironmentVariableArgs(
-                        key="PROXY_SECRET",
-                        project_id=project,
-                        secret=secret.secret_id,
-                        version=version.version,
-                    )
-                ],
+                secret_environment_variables=secrets.environment(project),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
+
+    def _create_monitoring(
+        self,
+        function: gcp.cloudfunctionsv2.Function,
+        header_value: pulumi.Output[str],
+        apis: list[pulumi.Resource],
+    ) -> Monitoring | None:
+        if not self._settings["monitoring"]:
+            return None
+        resource_manager = apis[0]  # enabling goes through it (_create_apis)
+        monitoring_apis = [self._create_api(api, [resource_manager]) for api in MONITORING_APIS]
+        return declare_monitoring(
+            self._name,
+            function=function,
+            function_name=self._physical_name("token-proxy", FUNCTION_NAME_MAX),
+            header=PROXY_SECRET_HEADER,
+            header_value=header_value,
+            settings=self._settings,
+            parent=self,
+            apis=[*apis, *monitoring_apis],
         )
 
     def _create_public_invoker(self, function: gcp.cloudfunctionsv2.Function) -> None:

@@ -38,6 +38,14 @@ DEFAULTS: dict[str, Any] = {
     "retain_on_delete": True,
     "production": False,
     "replace_connection": "",
+    # Operating it: monitoring (alerts.py says what each threshold means) and rotation.
+    "monitoring": True,
+    "alert_notification_channels": (),
+    "alert_upstream_failures": 3,
+    "alert_refused_calls": 5,
+    "alert_latency_p95_ms": 4000,
+    "proxy_secret_generation": 0,
+    "proxy_secret_keep_previous": False,
 }
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,126}[A-Za-z0-9])?$")
 COMPONENT_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
@@ -47,6 +55,8 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 HOST_NAME = re.compile(rf"^(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?$")
 # Where an item holding several scopes would be split (TikTok: commas; Auth0's dashboard: spaces).
 _SCOPE_SEPARATORS = re.compile(r"[\s,]+")
+# As `gcloud beta monitoring channels list --format='value(name)'` prints a channel's name.
+NOTIFICATION_CHANNEL = re.compile(r"^projects/[^/\s]+/notificationChannels/[^/\s]+$")
 
 
 class InvalidArgumentsError(pulumi.RunError):
@@ -86,6 +96,8 @@ def check(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) ->
             f"{names['protect']}: must be true when {names['production']} is true: a production "
             "connection must never be deleted or replaced by a stray change (set protect: true)"
         )
+    problems += _channels_need_monitoring(values, names)
+    problems += _previous_needs_a_rotation(values, names)
     return problems
 
 
@@ -235,6 +247,61 @@ def _instances_in_order(
     return []
 
 
+def _alert_notification_channels(value: object) -> list[str]:
+    if isinstance(value, pulumi.Output):
+        return []  # known only at deployment; Cloud Monitoring refuses an unknown channel
+    if _is_list(value) and all(
+        isinstance(c, pulumi.Output) or (isinstance(c, str) and NOTIFICATION_CHANNEL.match(c))
+        for c in value
+    ):
+        return []
+    return [
+        "must be a list of notification channel names, each "
+        "projects/<project>/notificationChannels/<id> (gcloud beta monitoring channels list "
+        "--format='value(name)' prints them)"
+    ]
+
+
+def _count_threshold(value: object) -> list[str]:
+    if _is_whole(value) and value >= 0:
+        return []
+    return [f"must be a whole number >= 0 (the alert fires above it), got {value!r}"]
+
+
+def _latency_threshold(value: object) -> list[str]:
+    if _is_whole(value) and 100 <= value <= 60_000:
+        return []
+    return [f"must be a whole number of milliseconds from 100 to 60000, got {value!r}"]
+
+
+def _generation(value: object) -> list[str]:
+    if _is_whole(value) and value >= 0:
+        return []
+    return [f"must be a whole number >= 0 (raise it by one to rotate), got {value!r}"]
+
+
+def _channels_need_monitoring(values: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    channels = values.get("alert_notification_channels")
+    if values.get("monitoring") is False and _is_list(channels) and channels:
+        return [
+            f"{names['alert_notification_channels']}: set, but {names['monitoring']} is false, "
+            f"so no alert is declared to route to them; remove them or set "
+            f"{names['monitoring']} to true"
+        ]
+    return []
+
+
+def _previous_needs_a_rotation(values: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    generation = values.get("proxy_secret_generation")
+    if values.get("proxy_secret_keep_previous") is True and generation == 0:
+        return [
+            f"{names['proxy_secret_keep_previous']}: true, but "
+            f"{names['proxy_secret_generation']} is 0, which has no previous secret; raise "
+            f"{names['proxy_secret_generation']} by one in the same change to rotate"
+        ]
+    return []
+
+
 def _boolean(value: object) -> list[str]:
     return [] if isinstance(value, bool) else [f"must be true or false, got {value!r}"]
 
@@ -270,6 +337,13 @@ _RULES = {
     "production": _boolean,
     "retain_on_delete": _boolean,
     "replace_connection": _replace_connection,
+    "monitoring": _boolean,
+    "alert_notification_channels": _alert_notification_channels,
+    "alert_upstream_failures": _count_threshold,
+    "alert_refused_calls": _count_threshold,
+    "alert_latency_p95_ms": _latency_threshold,
+    "proxy_secret_generation": _generation,
+    "proxy_secret_keep_previous": _boolean,
     "gcp_project": _required_text("gcp:project"),
     "gcp_region": _required_text("gcp:region"),
     "auth0_domain": _auth0_domain,
