@@ -27,7 +27,7 @@ from devtools.ports import (
     who_listens,
 )
 
-__all__ = ["PROXY_ENV_KEYS", "ProxyProcess", "free_port", "wait_for_listen"]
+__all__ = ["PROXY_ENV_KEYS", "ProxyProcess", "free_port", "stop_on_sigterm", "wait_for_listen"]
 
 REPO = Path(__file__).resolve().parent.parent
 MAIN = REPO / "proxy" / "main.py"
@@ -45,6 +45,13 @@ PROXY_ENV_KEYS = (
 # What gunicorn (under functions-framework) logs, again and again, when its port is taken.
 GUNICORN_PORT_TAKEN = "Connection in use"
 START_TIMEOUT = 30.0  # seconds; a busy 2-core machine can take a while to import everything
+
+
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    """A SIGTERM handler for the commands that start a proxy (`make proxy`, `make dev`): raise
+    KeyboardInterrupt, so a `kill`, a supervisor's stop or make passing a SIGTERM on stops the
+    proxy with the command, as Ctrl-C does, instead of leaving it running without its parent."""
+    raise KeyboardInterrupt
 
 
 def _accepts(port: int) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import signal
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -29,7 +30,7 @@ import pulumi
 
 from devtools.ports import PortInUseError, check_free
 from devtools.profile_runner import run_profile_script
-from devtools.proxy_process import ProxyProcess
+from devtools.proxy_process import ProxyProcess, stop_on_sigterm
 from devtools.stacks import StackFileError, StackSettings, read_settings, stack_file
 from devtools.tiktok_emulator import EmulatedApp, TikTokEmulator
 from tiktok_auth0.profile_script import render_profile_script
@@ -202,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     except pulumi.RunError as exc:
         print(f"config error in stack '{args.stack}':\n{exc}", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         if args.port:
             check_free(args.port, "make dev")  # before anything starts (start checks again)
@@ -209,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     except PortInUseError as exc:
         print(f"error: {exc}, or leave PORT unset for a free one", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the emulator and the proxy have stopped
+        return 130
     print(f"Rehearsal complete: a login with stack '{stack.stack}' works end to end.")
     return 0
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from devtools.ports import PortInUseError
-from devtools.proxy_process import PROXY_ENV_KEYS, ProxyProcess
+from devtools.proxy_process import PROXY_ENV_KEYS, ProxyProcess, stop_on_sigterm
 from devtools.tiktok_emulator import EmulatedApp
 from tiktok_auth0.tiktok import TOKEN_URL
 
@@ -63,8 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     env = {key: os.environ[key] for key in PROXY_ENV_KEYS if key in os.environ}
     proxy = ProxyProcess(env, port=args.port, stream=True, command="make proxy")
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         proxy.start()
+        print(describe(proxy, env), file=sys.stderr, flush=True)
+        return proxy.wait()
     except PortInUseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -72,12 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {str(exc).splitlines()[0]}; its output above says why", file=sys.stderr)
         status = proxy.returncode or 0
         return status if status > 0 else 1
-    print(describe(proxy, env), file=sys.stderr, flush=True)
-    try:
-        return proxy.wait()
     except KeyboardInterrupt:
-        proxy.stop()
         return 0
+    finally:
+        proxy.stop()
 
 
 if __name__ == "__main__":

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -123,3 +127,21 @@ def test_who_listens_tells_our_socket_from_a_strangers(stranger):
     assert who_listens(port, os.getpid()) == OURS
     assert who_listens(port, os.getppid()) == STRANGER
     assert who_listens(free_port(), os.getpid()) == NOBODY
+
+
+def test_a_sigterm_to_make_proxy_stops_the_proxy_it_started():
+    command = [sys.executable, "-m", "devtools.serve_proxy", "--port", str(free_port())]
+    with Running(command, env=environment()) as running:
+        running.wait_for("one JSON log line per request follows", "stderr")
+        (proxy,) = children(running.process.pid)
+        running.process.send_signal(signal.SIGTERM)  # to the command alone, not its group
+        running.process.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while Path(f"/proc/{proxy}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{proxy}").exists(), "the proxy outlived the command"
+    assert "Traceback" not in running.output()
+
+
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
