@@ -15,7 +15,7 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP  := $(VENV)/.installed
 NODE_STAMP := devtools/node_modules/.installed
 
-.PHONY: help install lint test soak bench plan dev proxy emulator doctor clean need-node need-jq
+.PHONY: help install lint test soak bench plan dev proxy emulator doctor clean lock lock-check need-node need-jq
 
 # A .venv made by a Python this project does not support (older than 3.11, or one since removed)
 # is rebuilt: the install steps run again, and devtools/ensure_venv.sh says why it rebuilds.
@@ -23,9 +23,14 @@ ifneq ($(shell $(BIN)/python -c 'import sys; print(sys.version_info >= (3, 11))'
 .PHONY: $(RUNTIME_STAMP) $(STAMP)
 endif
 
+# The proxy's lock first, exactly as Cloud Functions installs it (hash-checked, and complete: pip
+# refuses any dependency the lock does not pin), then the package around it, which must leave the
+# lock's versions alone (tests/test_proxy_lock.py fails if it does not).
 $(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt
-	@echo "Setting up $(VENV)/ (the first time takes about half a minute): pip installs the packages pyproject.toml pins, and this project in editable mode (pip install -e ., so edits to src/ need no reinstall); its lines below show the progress."
+	@echo "Setting up $(VENV)/ (the first time takes about half a minute): pip installs the proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml pins and this project in editable mode (pip install -e ., so edits to src/ need no reinstall); its lines below show the progress."
 	@sh devtools/ensure_venv.sh $(PYTHON) $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --require-hashes -r proxy/requirements.txt
 	$(BIN)/pip install -e .
 	@touch $@
 
@@ -86,13 +91,27 @@ soak: install ## the long reliability runs: 10,000 exchanges under load, 2,000 e
 	$(BIN)/pytest -m slow -s
 	BAD_INPUT_EXAMPLES=2000 $(BIN)/pytest -q tests/test_proxy_bad_input.py
 
-bench: $(STAMP) $(BENCH_STAMP) ## benchmark the proxy against an Express proxy (installs wrk if missing)
+bench: $(STAMP) $(BENCH_STAMP) ## measure the proxy against an Express proxy and the upstream alone, on one CPU (installs wrk if missing)
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/python -m bench
+
+lock: $(STAMP) ## write proxy/requirements.txt, the proxy's full hashed lock of requirements/proxy.in (uv)
+	$(BIN)/uv pip compile requirements/proxy.in --universal --python-version 3.11 \
+	  --generate-hashes --custom-compile-command 'make lock' --output-file proxy/requirements.txt
+
+# The lock installs on the deployed platform: every pinned wheel exists for CPython 3.13 on
+# manylinux x86_64 and matches its hash (pip download checks both, without installing).
+LOCK_CHECK_DIR := $(VENV)/lock-check
+lock-check: $(STAMP) ## check that the lock installs on the deployed python313, Linux x86_64 (downloads)
+	rm -rf $(LOCK_CHECK_DIR)
+	$(BIN)/pip download --quiet --require-hashes --only-binary=:all: --dest $(LOCK_CHECK_DIR) \
+	  --python-version 3.13 --implementation cp --abi cp313 --platform manylinux_2_28_x86_64 \
+	  --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -r proxy/requirements.txt
+	@echo "proxy/requirements.txt installs on python313, Linux x86_64"
 
 clean: ## remove what make installed and the caches (.venv/, node_modules/, ...); the next make sets up again
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules provider/venv
 
 help: ## list these targets (what `make` alone does)
 	@echo "Targets (variables in capitals, e.g. make plan STACK=prod):"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1|\2/' | awk -F'|' '{ printf "%-16s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1|\2/' | awk -F'|' '{ printf "%-16s %s\n", $$1, $$2 }'

@@ -1,4 +1,8 @@
-"""The three servers the benchmark measures: the upstream stand-in, the comparator and our proxy."""
+"""The servers the benchmark measures: upstream stand-ins, the comparator, our proxy, the floor.
+
+Servers under test run on PROXY_CPUS (one CPU, as deployed); the load generator and the upstream
+stand-ins run on the others, so they do not take the measured CPU away.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from tiktok_auth0.token_proxy import runtime_environment
 BENCH = Path(__file__).resolve().parent
 PROXY_SECRET = "bench-proxy-secret"
 CLIENT_KEY = "benchkey"
+PROXY_CPUS = "0"
+LOAD_CPUS = "1-" if (os.cpu_count() or 1) > 1 else "0"
 TOKEN_BODY = (
     b"grant_type=authorization_code&code=bench-code"
     b"&redirect_uri=https%3A%2F%2Fexample.auth0.com%2Flogin%2Fcallback"
@@ -22,12 +28,32 @@ TOKEN_BODY = (
 )
 
 
-class NodeServer:
-    """A Node script that listens on the port given as its argument."""
+def cpu_list(spec: str) -> str:
+    """`taskset -c` wants closed ranges: "1-" becomes "1-<last CPU>"."""
+    last = (os.cpu_count() or 1) - 1
+    return f"{spec}{last}" if spec.endswith("-") else spec
 
-    def __init__(self, script: str, env: dict[str, str] | None = None) -> None:
+
+class NodeServer:
+    """A Node script that listens on the port given as its first argument."""
+
+    def __init__(
+        self,
+        script: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        cpus: str = PROXY_CPUS,
+    ) -> None:
         self.port = free_port()
-        self._command = ["node", str(BENCH / script), str(self.port)]
+        self._command = [
+            "taskset",
+            "-c",
+            cpu_list(cpus),
+            "node",
+            str(BENCH / script),
+            str(self.port),
+            *args,
+        ]
         self._env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -35,14 +61,18 @@ class NodeServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start_without_wait(self) -> subprocess.Popen[bytes]:
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}/proxy/token"
+
+    def spawn(self) -> subprocess.Popen[bytes]:
         self.process = subprocess.Popen(
             self._command, env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         return self.process
 
     def start(self) -> NodeServer:
-        wait_for_listen(self.port, process=self.start_without_wait())
+        wait_for_listen(self.port, process=self.spawn())
         return self
 
     def stop(self) -> None:
@@ -58,10 +88,10 @@ class NodeServer:
 
 
 class Upstream(NodeServer):
-    """Answers every POST with a fixed token; GET /stats counts connections and requests."""
+    """TikTok's stand-in: answers every POST with a fixed token after `delay_ms`."""
 
-    def __init__(self) -> None:
-        super().__init__("upstream.js")
+    def __init__(self, delay_ms: int = 0) -> None:
+        super().__init__("upstream.js", str(delay_ms), cpus=LOAD_CPUS)
 
     @property
     def token_url(self) -> str:
@@ -74,20 +104,31 @@ class Upstream(NodeServer):
 
 
 def express(upstream: Upstream) -> NodeServer:
-    return NodeServer("express_proxy.js", {"TIKTOK_TOKEN_URL": upstream.token_url})
+    """The comparator: the Express + node-fetch proxy of Auth0's guide, on one CPU."""
+    return NodeServer("express_proxy.js", env={"TIKTOK_TOKEN_URL": upstream.token_url})
 
 
 class OurProxy(ProxyProcess):
-    """The proxy under functions-framework, with the environment the program deploys."""
+    """The proxy under functions-framework, with the environment the program deploys, on one
+    CPU; `overrides` replace deployed values (to measure alternatives)."""
 
-    def __init__(self, upstream: Upstream) -> None:
+    def __init__(self, upstream: Upstream, **overrides: str) -> None:
         super().__init__(
             {
                 **runtime_environment(CLIENT_KEY),
                 "TIKTOK_TOKEN_URL": upstream.token_url,
                 "PROXY_SECRET": PROXY_SECRET,
-            }
+                **overrides,
+            },
+            cpus=PROXY_CPUS,
         )
+
+
+class BareFunction(ProxyProcess):
+    """The framework's floor: a functions-framework function that only answers, on one CPU."""
+
+    def __init__(self) -> None:
+        super().__init__({}, source=BENCH / "bare_function.py", cpus=PROXY_CPUS)
 
 
 def first_exchange_seconds(url: str, t0: float) -> float:
@@ -118,3 +159,15 @@ def rss_kib(pids: list[int]) -> int:
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
     return total
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes (fields 14 and 15 of /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS

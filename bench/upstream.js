@@ -1,9 +1,11 @@
 // A TikTok token endpoint stand-in that costs next to nothing, so the proxies' own cost is measured.
+// Usage: node upstream.js PORT [DELAY_MS]: with a delay it answers like TikTok, after DELAY_MS.
 // Counts the TCP connections it accepts: GET /stats answers {"connections": n, "requests": n}.
 "use strict";
 const http = require("http");
 
 const port = Number(process.argv[2] || 0);
+const delay = Number(process.argv[3] || 0);
 const answer = JSON.stringify({
   access_token: "act.bench0000000000000000000000000000000000000000",
   expires_in: 86400,
@@ -16,6 +18,11 @@ const answer = JSON.stringify({
 let connections = 0;
 let requests = 0;
 
+function send(res) {
+  res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(answer) });
+  res.end(answer);
+}
+
 const server = http.createServer((req, res) => {
   if (req.method === "GET" && req.url === "/stats") {
     res.writeHead(200, { "Content-Type": "application/json" });
@@ -25,8 +32,8 @@ const server = http.createServer((req, res) => {
   req.resume();
   req.on("end", () => {
     requests += 1;
-    res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(answer) });
-    res.end(answer);
+    if (delay > 0) setTimeout(send, delay, res);
+    else send(res);
   });
 });
 server.keepAliveTimeout = 65000;

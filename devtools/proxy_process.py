@@ -40,6 +40,9 @@ PROXY_ENV_KEYS = (
     "ALLOWED_CLIENT_KEYS",
     "UPSTREAM_TIMEOUT_SECONDS",
     "REQUEST_BODY_TIMEOUT_SECONDS",
+    "UPSTREAM_MAX_CONNECTIONS",
+    "UPSTREAM_CA_FILE",
+    "UPSTREAM_PROXY_URL",
     "K_SERVICE",  # set by Cloud Run; a stray one in the caller's environment must not leak in
 )
 # What gunicorn (under functions-framework) logs, again and again, when its port is taken.
@@ -85,6 +88,7 @@ class ProxyProcess:
     `port`: the port to serve on, which must be free; None: a free one, chosen here.
     `source`: the entry point functions-framework loads (proxy/main.py, as deployed).
     `command`: what the user runs to start it, named in the busy-port message (`make proxy`).
+    `cpus`: a CPU list for `taskset -c` (e.g. "0"), to run on the deployed CPU count.
     """
 
     def __init__(
@@ -95,9 +99,11 @@ class ProxyProcess:
         source: Path = MAIN,
         stream: bool = False,
         command: str = "make proxy",
+        cpus: str | None = None,
     ) -> None:
         self.env = env
         self.source = source
+        self.cpus = cpus
         self.port = port or free_port()
         self.stream = stream
         self.command = command
@@ -125,6 +131,12 @@ class ProxyProcess:
         return self._process.pid
 
     @property
+    def spawned(self) -> subprocess.Popen[bytes]:
+        """The running process (to signal it or wait for it)."""
+        assert self._process is not None
+        return self._process
+
+    @property
     def pids(self) -> list[int]:
         """The gunicorn master and the workers it forked."""
         children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
@@ -136,8 +148,10 @@ class ProxyProcess:
         environ.update(self.env)
         if not self.stream:
             self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        pinning = ["taskset", "-c", self.cpus] if self.cpus else []
         self._process = subprocess.Popen(
             [
+                *pinning,
                 sys.executable,
                 "-m",
                 "functions_framework",

@@ -148,13 +148,16 @@ class TikTokEmulator:
         refresh_token_ttl: int = REFRESH_TOKEN_TTL,
         code_ttl: int = 300,
         consent: tuple[str, ...] | None = None,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         """`consent`: the scopes the emulated user ticks on the authorize page (None: all asked
         for); a login that asks for more is granted only the asked scopes among them, as TikTok
-        lets a user grant a subset. Lifetimes are in seconds."""
+        lets a user grant a subset. Lifetimes are in seconds. `tls`: (certificate chain file, key
+        file) to serve HTTPS, as TikTok does, instead of plain HTTP."""
         self.apps = {app.client_key: app for app in apps}
         self.user = user or EmulatedUser()
         self.host, self.port = host, port
+        self.tls = tls
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
         self.code_ttl = code_ttl
@@ -178,7 +181,7 @@ class TikTokEmulator:
     # -- lifecycle -------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def authorize_url(self) -> str:
@@ -208,6 +211,8 @@ class TikTokEmulator:
             # Idle keep-alive like a typical front end (TikTok's own value is not published);
             # longer than the proxy's 15 s pool keep-alive, as a real upstream's would be.
             timeout_keep_alive=75,
+            ssl_certfile=self.tls[0] if self.tls else None,
+            ssl_keyfile=self.tls[1] if self.tls else None,
         )
         self._server = uvicorn.Server(config)
         server = self._server

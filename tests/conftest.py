@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 import sysconfig
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 
 from devtools.mock_runtime import REPO
 from devtools.proxy_process import ProxyProcess
@@ -17,10 +20,57 @@ from devtools.tiktok_emulator import TikTokEmulator
 from tests.helpers import APP, proxy_env
 
 
+@dataclass(frozen=True)
+class ThrowawayTLS:
+    """A certificate authority made for this test run, and a certificate it issued for
+    127.0.0.1: the proxy trusts it through UPSTREAM_CA_FILE, as an operator would a private CA."""
+
+    ca_file: str
+    cert_file: str
+    key_file: str
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert_file, self.key_file)
+        return context
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> ThrowawayTLS:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    folder: Path = tmp_path_factory.mktemp("tls")
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    cert.private_key_pem.write_to_path(str(folder / "key.pem"))
+    cert.cert_chain_pems[0].write_to_path(str(folder / "cert.pem"))
+    for pem in cert.cert_chain_pems[1:]:
+        pem.write_to_path(str(folder / "cert.pem"), append=True)
+    return ThrowawayTLS(str(folder / "ca.pem"), str(folder / "cert.pem"), str(folder / "key.pem"))
+
+
 @pytest.fixture(scope="session")
 def make_emulator() -> Iterator[TikTokEmulator]:
     with TikTokEmulator(apps=(APP,)) as emulator:
         yield emulator
+
+
+@pytest.fixture(scope="session")
+def make_tls_emulator(tls: ThrowawayTLS) -> Iterator[TikTokEmulator]:
+    with TikTokEmulator(apps=(APP,), tls=(tls.cert_file, tls.key_file)) as emulator:
+        yield emulator
+
+
+@pytest.fixture(params=["http", "https"])
+def any_emulator(
+    request: pytest.FixtureRequest,
+    make_emulator: TikTokEmulator,
+    make_tls_emulator: TikTokEmulator,
+) -> Iterator[TikTokEmulator]:
+    """The emulator over plain HTTP, then over TLS (as TikTok serves): for error-mapping tests."""
+    emulator = make_tls_emulator if request.param == "https" else make_emulator
+    emulator.reset()
+    yield emulator
+    emulator.check_handler_errors()
 
 
 @pytest.fixture
@@ -53,6 +103,18 @@ def start_proxy() -> Iterator[ProxyFactory]:
 def proxy(start_proxy: ProxyFactory, make_emulator: TikTokEmulator) -> ProxyProcess:
     """The proxy as deployed: a proxy secret, one allowed client key, the emulator upstream."""
     return start_proxy(**proxy_env(make_emulator.token_url, UPSTREAM_TIMEOUT_SECONDS="2"))
+
+
+@pytest.fixture
+def any_proxy(
+    start_proxy: ProxyFactory, any_emulator: TikTokEmulator, tls: ThrowawayTLS
+) -> ProxyProcess:
+    """`proxy`, pointed at `any_emulator`; told to trust the throwaway CA for TLS."""
+    return start_proxy(
+        **proxy_env(
+            any_emulator.token_url, UPSTREAM_TIMEOUT_SECONDS="2", UPSTREAM_CA_FILE=tls.ca_file
+        )
+    )
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ import functions_framework.aio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tokenproxy import HTTPResponse, Settings, TikTokTokenClient, TokenProxy
+from tokenproxy import Settings, TikTokAnswer, TikTokTokenClient, TokenProxy
 
 
 class FailingClient(TikTokTokenClient):
-    async def exchange(self, form: dict[str, str]) -> HTTPResponse:
+    async def exchange(self, form: dict[str, str]) -> TikTokAnswer:
         raise RuntimeError(f"unforeseen: {form['client_secret']} {form.get('code')}")
 
 

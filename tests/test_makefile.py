@@ -15,6 +15,7 @@ from tests.processes import Running
 
 MAKEFILE = (REPO / "Makefile").read_text()
 INTERNAL = {"need-node", "need-jq"}  # prerequisites, not commands
+FIRST_PIP = "/bin/pip install --quiet --upgrade pip"  # the install's first command
 PYTHON = f"Python {sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
 # What an old Python answers to the two questions the Makefile and devtools/ensure_venv.sh ask.
 PYTHON_3_9 = """#!/bin/sh
@@ -64,7 +65,7 @@ def test_make_alone_and_make_help_list_every_target_one_line_each():
     assert alone.stdout == help_.stdout
     heading, *lines = help_.stdout.splitlines()
     assert heading.startswith("Targets")
-    listed = [re.match(r"  make (\w+) +(\S.*)$", line) for line in lines]
+    listed = [re.match(r"  make ([\w-]+) +(\S.*)$", line) for line in lines]
     assert all(listed), lines
     assert {m.group(1) for m in listed if m} == phony_targets() - INTERNAL
     assert [m.group(1) for m in listed if m][:3] == ["plan", "dev", "test"]  # the quick start's
@@ -72,16 +73,14 @@ def test_make_alone_and_make_help_list_every_target_one_line_each():
 
 def test_the_first_install_says_what_it_does_and_how_long_it_takes(tmp_path):
     venv = tmp_path / "venv"
-    lines = first_lines_until(["plan", f"VENV={venv}"], "/bin/pip install -e .")
+    lines = first_lines_until(["plan", f"VENV={venv}"], FIRST_PIP)
     assert lines[0].startswith(
         f"Setting up {venv}/ (the first time takes about half a minute): pip installs the "
-        "packages pyproject.toml pins, and this project in editable mode"
+        "proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml pins and "
+        "this project in editable mode"
     )
     assert "its lines below show the progress" in lines[0]
-    assert lines[1:] == [
-        f"Creating {venv} with python3 ({PYTHON}).",
-        f"{venv}/bin/pip install -e .",
-    ]
+    assert lines[1:] == [f"Creating {venv} with python3 ({PYTHON}).", f"{venv}{FIRST_PIP}"]
 
 
 def test_make_plan_installs_only_what_planning_needs(tmp_path):
@@ -98,12 +97,12 @@ def test_a_venv_made_by_an_unsupported_python_is_rebuilt(tmp_path):
     old_python(venv / "bin").rename(venv / "bin" / "python")
     for stamp in (".installed-runtime", ".installed"):
         (venv / stamp).touch()  # newer than pyproject.toml: only the Python is wrong
-    lines = first_lines_until(["plan", f"VENV={venv}"], "/bin/pip install -e .")
+    lines = first_lines_until(["plan", f"VENV={venv}"], FIRST_PIP)
     assert lines[1:] == [
         f"{venv} was made by Python 3.9.18, which this project does not support (it needs 3.11 "
         f"or newer): rebuilding it with python3 ({PYTHON}).",
         f"Creating {venv} with python3 ({PYTHON}).",
-        f"{venv}/bin/pip install -e .",
+        f"{venv}{FIRST_PIP}",
     ]
     rebuilt = subprocess.run(
         [venv / "bin" / "python", "-c", "import sys; print(sys.version_info >= (3, 11))"],

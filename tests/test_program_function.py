@@ -43,10 +43,14 @@ def test_service_config_limits_come_from_config():
     service = run(maxInstances=7, minInstances=2).one(FUNCTION).inputs["serviceConfig"]
     assert service["maxInstanceCount"] == 7
     assert service["minInstanceCount"] == 2
-    assert service["maxInstanceRequestConcurrency"] > 1
-    assert service["availableCpu"] == "2"
-    assert service["availableMemory"] == "1Gi"
-    assert service["environmentVariables"]["WORKERS"] == service["availableCpu"]
+    assert service["maxInstanceRequestConcurrency"] == 32
+    assert service["availableCpu"] == "1"
+    assert service["availableMemory"] == "128Mi"
+    env = service["environmentVariables"]
+    assert env["WORKERS"] == "1"
+    # Every request an instance admits has its connection to TikTok: none waits for another.
+    per_worker = service["maxInstanceRequestConcurrency"] // int(env["WORKERS"])
+    assert int(env["UPSTREAM_MAX_CONNECTIONS"]) == per_worker
     assert 10 < service["timeoutSeconds"] <= 60
 
 
@@ -164,7 +168,8 @@ def test_function_env_pins_the_allowed_client_key_and_header():
         "ALLOWED_CLIENT_KEYS": "awkey9",
         "PROXY_SECRET_HEADER": "X-Proxy-Secret",
         "UPSTREAM_TIMEOUT_SECONDS": "10",
-        "WORKERS": "2",
+        "UPSTREAM_MAX_CONNECTIONS": "32",
+        "WORKERS": "1",
     }
 
 

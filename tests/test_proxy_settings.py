@@ -17,6 +17,22 @@ def test_defaults():
     assert settings.allowed_client_keys == frozenset()
     assert settings.upstream_timeout == 10.0
     assert settings.max_body_bytes == 16 * 1024
+    assert settings.upstream_connections == 32
+    assert settings.upstream_ca_file is None
+    assert settings.upstream_proxy is None
+
+
+def test_upstream_settings_from_the_environment(tls):
+    settings = Settings.from_env(
+        {
+            "UPSTREAM_MAX_CONNECTIONS": "8",
+            "UPSTREAM_CA_FILE": tls.ca_file,
+            "UPSTREAM_PROXY_URL": "http://user:pw@proxy.internal:3128",
+        }
+    )
+    assert settings.upstream_connections == 8
+    assert settings.upstream_ca_file == tls.ca_file
+    assert settings.upstream_proxy == "http://user:pw@proxy.internal:3128"
 
 
 def test_values_from_the_environment():
@@ -68,6 +84,11 @@ def test_a_blank_previous_secret_means_none(blank):
         ({"PROXY_SECRET_HEADER": "authorization"}, "PROXY_SECRET_HEADER must not be"),
         ({"ALLOWED_CLIENT_KEYS": "a,b c"}, "ALLOWED_CLIENT_KEYS must be client keys separated"),
         ({"PROXY_SECRET": "two words"}, "PROXY_SECRET must be visible ASCII"),
+        ({"UPSTREAM_MAX_CONNECTIONS": "0"}, "UPSTREAM_MAX_CONNECTIONS must be a whole number"),
+        ({"UPSTREAM_MAX_CONNECTIONS": "many"}, "UPSTREAM_MAX_CONNECTIONS must be a whole number"),
+        ({"UPSTREAM_CA_FILE": "/nonexistent/ca.pem"}, "UPSTREAM_CA_FILE must be a readable PEM"),
+        ({"UPSTREAM_CA_FILE": __file__}, "UPSTREAM_CA_FILE must be a readable PEM"),
+        ({"UPSTREAM_PROXY_URL": "socks5://p:1080"}, "UPSTREAM_PROXY_URL must be an http(s) URL"),
         (
             {"PROXY_SECRET": "s", "PROXY_SECRET_PREVIOUS": "two words"},
             "PROXY_SECRET_PREVIOUS must be visible ASCII",

@@ -7,6 +7,18 @@ import pytest
 from tests.helpers import APP, auth0_token_form, new_code, secret_headers
 
 
+# Every test here runs against TikTok's stand-in over plain HTTP and over TLS (a certificate
+# made for the run, trusted through UPSTREAM_CA_FILE), as production is HTTPS only.
+@pytest.fixture
+def emulator(any_emulator):
+    return any_emulator
+
+
+@pytest.fixture
+def proxy(any_proxy):
+    return any_proxy
+
+
 def test_tiktok_200_with_error_becomes_400_with_its_code_and_log_id(proxy, emulator, http):
     response = http.post(
         proxy.token_url, data=auth0_token_form("not-a-real-code"), headers=secret_headers()

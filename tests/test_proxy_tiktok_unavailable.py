@@ -7,6 +7,19 @@ import pytest
 
 from tests.helpers import APP, auth0_token_form, new_code, secret_headers
 
+
+# Every test here runs against TikTok's stand-in over plain HTTP and over TLS (a certificate
+# made for the run, trusted through UPSTREAM_CA_FILE), as production is HTTPS only.
+@pytest.fixture
+def emulator(any_emulator):
+    return any_emulator
+
+
+@pytest.fixture
+def proxy(any_proxy):
+    return any_proxy
+
+
 RATE_LIMITED = {
     "error": "rate_limit_exceeded",
     "error_description": "Too many requests",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 
@@ -18,14 +19,28 @@ class RawUpstream:
     """Accepts connections and misbehaves as `mode` says: hang, close, partial or garbage.
 
     Mode "script" answers each request with the next bytes of `answers` and keeps the connection
-    open; an answer ending in b"<close>" is sent without that marker and the connection closed.
+    open, counting in `closed_by_peer` the connections the client closes; an answer ending in
+    b"<close>" is sent without that marker and the connection closed.
     """
 
-    def __init__(self, mode: str = "hang", answers: list[bytes] | None = None) -> None:
+    def __init__(
+        self,
+        mode: str = "hang",
+        answers: list[bytes] | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """`tls`: a server context to speak HTTPS (the handshake happens per connection).
+        `delay`: seconds to wait before each scripted answer, as TikTok takes time to decide."""
         self.mode = mode
+        self.delay = delay
+        self.tls = tls
         self.answers = list(answers or [])
         self.requests_seen = 0
         self.connections = 0
+        self.closed_by_peer = 0
+        self.heads: list[bytes] = []  # request line and headers of each request (script mode)
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
@@ -37,7 +52,8 @@ class RawUpstream:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v2/oauth/token/"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/v2/oauth/token/"
 
     def __enter__(self) -> RawUpstream:
         self._thread.start()
@@ -65,6 +81,9 @@ class RawUpstream:
         data = b""
         conn.settimeout(5)
         try:
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+                self._open.append(conn)
             if self.mode == "script":
                 self._script(conn)
                 return
@@ -88,13 +107,15 @@ class RawUpstream:
 
     def _script(self, conn: socket.socket) -> None:
         buffer = b""
-        while self.answers:
+        while True:
             while b"\r\n\r\n" not in buffer:
                 chunk = conn.recv(65536)
-                if not chunk:
+                if not chunk:  # the client closed the connection
+                    self.closed_by_peer += 1
                     return
                 buffer += chunk
             head, _, buffer = buffer.partition(b"\r\n\r\n")
+            self.heads.append(head)
             length = int(
                 next(
                     (
@@ -109,7 +130,10 @@ class RawUpstream:
                 buffer += conn.recv(65536)
             buffer = buffer[length:]
             self.requests_seen += 1
+            if not self.answers:
+                return
             answer = self.answers.pop(0)
+            time.sleep(self.delay)
             if answer.endswith(b"<close>"):
                 conn.sendall(answer.removesuffix(b"<close>"))
                 return

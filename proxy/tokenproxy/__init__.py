@@ -13,10 +13,9 @@ from ._exceptions import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
-from ._http import ConnectionPool, HTTPResponse
 from ._logging import write_startup_error
 from ._oauth import TokenRequest, parse_body, parse_token_request, read_tiktok_answer
-from ._tiktok import TikTokTokenClient, encode_form
+from ._tiktok import TikTokAnswer, TikTokTokenClient, encode_form
 
 __all__ = [
     "DEFAULT_TOKEN_URL",
@@ -24,11 +23,10 @@ __all__ = [
     "PROBE_HEADER",
     "ROUTES",
     "ConfigError",
-    "ConnectionPool",
-    "HTTPResponse",
     "ProxyError",
     "RequestRejected",
     "Settings",
+    "TikTokAnswer",
     "TikTokRefused",
     "TikTokTokenClient",
     "TokenProxy",

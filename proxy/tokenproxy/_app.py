@@ -42,7 +42,11 @@ class TokenProxy:
     def __init__(self, settings: Settings, client: TikTokTokenClient | None = None) -> None:
         self.settings = settings
         self.client = client or TikTokTokenClient(
-            settings.token_url, timeout=settings.upstream_timeout
+            settings.token_url,
+            timeout=settings.upstream_timeout,
+            max_connections=settings.upstream_connections,
+            ca_file=settings.upstream_ca_file,
+            proxy=settings.upstream_proxy,
         )
 
     async def handle(self, request: Request) -> Response:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -53,6 +54,12 @@ class Settings:
     forwards (ALLOWED_CLIENT_KEYS; empty: any). `upstream_timeout` and `body_timeout`: seconds
     to wait for TikTok and for the caller's body (UPSTREAM_TIMEOUT_SECONDS,
     REQUEST_BODY_TIMEOUT_SECONDS). `max_body_bytes`: the largest request body accepted.
+    `upstream_connections`: connections to TikTok, and token requests in flight, per worker
+    (UPSTREAM_MAX_CONNECTIONS, 1-1000). `upstream_ca_file`: a PEM file of CA certificates to
+    trust for TIKTOK_TOKEN_URL instead of the public roots (UPSTREAM_CA_FILE; e.g. behind a
+    TLS-inspecting egress proxy, or a private test endpoint). `upstream_proxy`: an http(s) proxy
+    for requests to TikTok (UPSTREAM_PROXY_URL); HTTP_PROXY/HTTPS_PROXY are ignored, so a proxy
+    is used only when configured here on purpose.
     """
 
     token_url: str = DEFAULT_TOKEN_URL
@@ -63,6 +70,9 @@ class Settings:
     upstream_timeout: float = 10.0
     body_timeout: float = 10.0
     max_body_bytes: int = 16 * 1024
+    upstream_connections: int = 32
+    upstream_ca_file: str | None = None
+    upstream_proxy: str | None = None
 
     def __repr__(self) -> str:
         # The proxy secret must never reach a log through a repr.
@@ -119,6 +129,18 @@ class Settings:
                 f"PROXY_SECRET_HEADER must not be {header!r}, which the proxy or HTTP itself "
                 f"uses; use e.g. {DEFAULT_SECRET_HEADER}"
             )
+        connections = _count(
+            get("UPSTREAM_MAX_CONNECTIONS"), "UPSTREAM_MAX_CONNECTIONS", problems, default=32
+        )
+        ca_file = get("UPSTREAM_CA_FILE")
+        if ca_file is not None:
+            problems += _check_ca_file(ca_file, "UPSTREAM_CA_FILE")
+        upstream_proxy = get("UPSTREAM_PROXY_URL")
+        if upstream_proxy is not None and (problem := _url_problem(upstream_proxy, creds=True)):
+            problems.append(
+                f"UPSTREAM_PROXY_URL {problem}; set it to an http(s) proxy URL such as "
+                f"http://proxy.internal:3128, or leave it unset"
+            )
         keys = tuple(k.strip() for k in (get("ALLOWED_CLIENT_KEYS") or "").split(",") if k.strip())
         if not all(_VISIBLE.fullmatch(k) for k in keys):
             problems.append(
@@ -135,6 +157,9 @@ class Settings:
             allowed_client_keys=frozenset(keys),
             upstream_timeout=timeout,
             body_timeout=body_timeout,
+            upstream_connections=connections,
+            upstream_ca_file=ca_file,
+            upstream_proxy=upstream_proxy,
         )
 
 
@@ -146,7 +171,16 @@ def _check_url(url: str, name: str) -> list[str]:
     return [f"{name} {problem}; set it to an absolute http(s) URL such as {DEFAULT_TOKEN_URL}"]
 
 
-def _url_problem(url: str) -> str | None:
+def _check_ca_file(path: str, name: str) -> list[str]:
+    """Problems with a CA bundle: it must load as PEM certificates, as the client will load it."""
+    try:
+        ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError, ValueError):
+        return [f"{name} must be a readable PEM file of CA certificates; could not load {path!r}"]
+    return []
+
+
+def _url_problem(url: str, *, creds: bool = False) -> str | None:
     if not _VISIBLE.fullmatch(url):
         return "must not contain spaces or control characters"
     try:
@@ -157,10 +191,19 @@ def _url_problem(url: str) -> str | None:
     checks = (
         (parts.scheme not in ("http", "https"), "must be an http(s) URL"),
         (not parts.hostname, "must name a host"),
-        (parts.username is not None, "must not carry credentials (user:password@)"),
+        (parts.username is not None and not creds, "must not carry credentials (user:password@)"),
         (bool(parts.fragment) or url.endswith("#"), "must not have a fragment (#...)"),
     )
     return next((problem for failed, problem in checks if failed), None)
+
+
+def _count(raw: str | None, name: str, problems: list[str], *, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        problems.append(f"{name} must be a whole number from 1 to 1000, got {raw!r}")
+        return default
+    return int(raw)
 
 
 def _seconds(raw: str | None, name: str, problems: list[str], default: float = 10.0) -> float:

@@ -63,14 +63,21 @@ BUILD_PROJECT_ROLES = {
 BUILD_SOURCE_ROLE = "roles/storage.objectViewer"
 RUNTIME = "python313"
 ENTRY_POINT = "token"
-# One instance serves many exchanges at once (the proxy is async); 80 is Cloud Run's default.
-REQUEST_CONCURRENCY = 80
-# Two vCPUs and two functions-framework workers: while one worker is descheduled the other keeps
-# answering, which halves the p99 latency under load (bench/, make bench). Memory: two workers use
-# about 40 MiB each; Cloud Run asks for at least 1 GiB with 2 vCPUs.
-CPU = "2"
-WORKERS = "2"
-MEMORY = "1Gi"
+# The deployed shape, sized by measurement (make bench; README, "Performance"): one vCPU and one
+# functions-framework worker (a second worker on one vCPU serves no more exchanges and adds about
+# 45 MiB), and 32 exchanges in flight per instance: against an upstream that answers after
+# 150 ms, as TikTok does, 32 callers get under 2 ms added at p50 and about 200 exchanges a second
+# from one instance, 20 times one app's ceiling (TikTok caps user info near 600 a minute);
+# Cloud Run adds instances beyond that. The proxy opens as many connections to TikTok as
+# requests it may have in flight.
+# Memory: the least Cloud Run allows with 1 vCPU, 128 MiB ("1 vCPU: 128 MiB to 4 GiB",
+# https://cloud.google.com/run/docs/configuring/services/cpu); the proxy's processes measure
+# about 85 MiB resident under load. (Cloud Run's second-generation execution environment would
+# need 512 MiB, https://cloud.google.com/run/docs/configuring/services/memory-limits.)
+CPU = "1"
+WORKERS = "1"
+MEMORY = "128Mi"
+REQUEST_CONCURRENCY = 32
 TIMEOUT_SECONDS = 30  # above the proxy's 10 s upstream timeout, so the proxy answers first
 UPSTREAM_TIMEOUT_SECONDS = "10"
 # The arguments that operate the proxy (monitoring.py, proxy_secret.py); defaults in validation.
@@ -86,11 +93,14 @@ OPERATIONS_ARGS = (
 
 
 def runtime_environment(allowed_client_key: str) -> dict[str, str]:
-    """The function's plain environment (the proxy secret comes from Secret Manager)."""
+    """The function's plain environment (the proxy secret comes from Secret Manager): the
+    allowed client key, the secret's header, TikTok's timeout, one connection to TikTok per
+    request a worker may have in flight, and the worker count."""
     return {
         "ALLOWED_CLIENT_KEYS": allowed_client_key,
         "PROXY_SECRET_HEADER": PROXY_SECRET_HEADER,
         "UPSTREAM_TIMEOUT_SECONDS": UPSTREAM_TIMEOUT_SECONDS,
+        "UPSTREAM_MAX_CONNECTIONS": str(REQUEST_CONCURRENCY // int(WORKERS)),
         "WORKERS": WORKERS,
     }
 
