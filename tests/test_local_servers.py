@@ -18,6 +18,7 @@ import pytest
 from devtools.ports import NOBODY, OURS, STRANGER, PortInUseError, free_port, who_listens
 from devtools.proxy_process import PROXY_ENV_KEYS, ProxyProcess
 from tests.processes import Running
+from tokenproxy._config import DEFAULT_TOKEN_URL
 
 MAKE = ["make", "--no-print-directory"]
 
@@ -71,7 +72,7 @@ def test_make_proxy_says_where_it_listens_what_it_calls_and_how_to_use_the_emula
         answer = httpx.get(f"http://127.0.0.1:{port}/proxy/health", trust_env=False)
     assert answer.json() == {"status": "ok"}  # it listens when it says so
     said = "\n".join(running.stderr)
-    assert "upstream        https://open.tiktokapis.com/v2/oauth/token/: real TikTok" in said
+    assert f"upstream        {DEFAULT_TOKEN_URL}: real TikTok" in said  # the proxy's own default
     assert "TIKTOK_TOKEN_URL=http://127.0.0.1:8081/v2/oauth/token/ make proxy" in said
     assert '"route":"health"' in "\n".join(running.stdout)  # its log lines stay on stdout
 
