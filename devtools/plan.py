@@ -15,19 +15,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import rpc
 
-from devtools.mock_runtime import PROJECT, REPO, MockedResource, ProgramRun, read_state, run_program
+from devtools.mock_runtime import MockedResource, ProgramRun, read_state, run_program
+from devtools.stacks import StackFileError, load_stack_config, stack_file
+from tiktok_auth0.profile_script import rendered_values, sha256_hex
 
-__all__ = ["LEGEND", "StackFileError", "load_stack_config", "main", "render_plan"]
+__all__ = [
+    "LEGEND",
+    "StackFileError",
+    "load_stack_config",
+    "main",
+    "render_plan",
+    "where_it_logs_in",
+]
 
-PLACEHOLDER_SECRET = "plan-placeholder-secret"
 MAX_VALUE_CHARS = 90
 SECRET = "[secret]"
 LEGEND = (
@@ -35,51 +43,8 @@ LEGEND = (
     "Pulumi's secret marker (an input marked secret, an output the resource declares secret); "
     "nothing is masked by its name. (placeholder ...): a value only the cloud computes."
 )
-
-
-class StackFileError(ValueError):
-    """The stack file cannot be read as Pulumi stack config; the message is one line."""
-
-
-def load_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str], list[str]]:
-    """Config and secret keys as the engine would pass them, plus notes about placeholders.
-
-    Raises StackFileError naming the file (and the line, for a YAML error) when it is not a
-    mapping with a `config` mapping.
-    """
-    document = _parse(stack_file)
-    config: dict[str, str] = {}
-    secret_keys: list[str] = []
-    notes: list[str] = []
-    for key, value in (document.get("config") or {}).items():
-        if isinstance(value, dict) and "secure" in value:
-            config[key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, key]
-            notes.append(f"{key} is encrypted in {stack_file.name}; planned with a placeholder")
-        else:
-            config[key] = value if isinstance(value, str) else json.dumps(value)
-    secret_key = f"{PROJECT}:clientSecret"
-    if secret_key not in config:
-        config[secret_key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, secret_key]
-        notes.append(
-            "clientSecret is not set for this stack; planned with a placeholder. Before "
-            "`pulumi up`: pulumi config set --secret clientSecret"
-        )
-    return config, secret_keys, notes
-
-
-def _parse(stack_file: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise StackFileError(f"{stack_file.name}{where}: not valid YAML: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise StackFileError(f"{stack_file.name}: not valid YAML: {exc}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
-        raise StackFileError(f"{stack_file.name}: must be a mapping with a `config:` mapping")
-    return document
+CONNECTION = "auth0:index/connection:Connection"
+PROFILE_SCRIPT = "options.scripts.fetchUserProfile"
 
 
 def render_plan(run: ProgramRun) -> str:
@@ -93,6 +58,20 @@ def render_plan(run: ProgramRun) -> str:
         shown = SECRET if exported.secret else _short(exported.value)
         lines.append(f"    {key:<22} {shown}{_label(exported.value, computed)}")
     return "\n".join(lines)
+
+
+def where_it_logs_in(config: dict[str, str]) -> list[str]:
+    """The Auth0 tenant, the redirect URI to register at TikTok, and the GCP project, from the
+    stack's config (as the program has just accepted it)."""
+    domain = config.get("auth0:domain", "")
+    return [
+        f"Auth0 tenant         {domain}   (auth0:domain)",
+        f"TikTok redirect URI  https://{domain}/login/callback",
+        "                     register it exactly in the TikTok app (Login Kit, Web); if users "
+        "log in on an Auth0 custom domain, register https://<custom domain>/login/callback",
+        f"GCP project          {config.get('gcp:project', '')}, region "
+        f"{config.get('gcp:region', '')}   (gcp:project, gcp:region)",
+    ]
 
 
 def _computed_values(run: ProgramRun) -> dict[str, str]:
@@ -130,12 +109,48 @@ def _render_resource(resource: MockedResource, computed: dict[str, str]) -> list
     parent = f"  [in {resource.parent_type}]" if resource.parent_type else ""
     lines = [f"\n  + {resource.typ}  {resource.name}{shown_flags}{parent}"]
     for path, value in _flatten(resource.wire) if resource.wire else []:
+        if resource.typ == CONNECTION and path == PROFILE_SCRIPT:
+            lines += _profile_script(resource.wire)
+            continue
         lines.append(f"      {path} = {value}{_label(value, computed)}")
-    for key in sorted(resource.computed):
-        shown = SECRET if key in resource.secret_outputs else resource.outputs[key]
-        if isinstance(shown, dict):  # only the parts the cloud adds to an input object
-            shown = {k: v for k, v in shown.items() if k not in resource.inputs.get(key, {})}
-        lines.append(f"      {key} = {_short(shown)}   (placeholder, known after deploy)")
+    known_after_deploy = [
+        (path, value)
+        for key in sorted(resource.computed)
+        for path, value in _flatten(
+            {key: _computed_part(resource, key)}
+            if key not in resource.secret_outputs
+            else {key: {rpc._special_sig_key: rpc._special_secret_sig}}
+        )
+    ]
+    if known_after_deploy:
+        lines.append("      known after deploy (placeholders here):")
+        lines += [f"        {path} = {value}" for path, value in known_after_deploy]
+    return lines
+
+
+def _computed_part(resource: MockedResource, key: str) -> Any:
+    """A computed output; of an input object, only the parts the cloud adds."""
+    value = resource.outputs[key]
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in resource.inputs.get(key, {})}
+    return value
+
+
+def _profile_script(connection: dict[str, Any]) -> list[str]:
+    """The script's summary in place of its body: what it asks TikTok for and how it keys users."""
+    source = connection["options"]["scripts"]["fetchUserProfile"]
+    values = rendered_values(source)
+    scope_fields: dict[str, str] = values["scope_fields"]  # type: ignore[assignment]
+    field = values["user_id_field"]
+    lines = [
+        f"      {PROFILE_SCRIPT} = profile_script.js rendered ({len(source)} chars, "
+        f"sha256 {sha256_hex(source)}):",
+        f"          user id field  {field}: Auth0 user_id oauth2|{connection['name']}|<{field}>",
+        f"          user info URL  {values['user_info_url']}",
+        "          user-info fields it asks for, per scope (of those the user granted):",
+    ]
+    width = max(map(len, scope_fields), default=0)
+    lines += [f"            {scope:<{width}}  {fields}" for scope, fields in scope_fields.items()]
     return lines
 
 
@@ -176,17 +191,14 @@ def main(argv: list[str] | None = None) -> int:
         "--state", type=Path, help="the stack's last deployment (`pulumi stack export` file)"
     )
     args = parser.parse_args(argv)
-    stack_file = args.config_file or REPO / f"Pulumi.{args.stack}.yaml"
-    if not stack_file.is_file():
-        print(f"error: no {stack_file.name}: create the stack's config file first", file=sys.stderr)
-        return 2
     try:
-        config, secret_keys, notes = load_stack_config(stack_file)
+        path = stack_file(args.stack, args.config_file)
+        config, secret_keys, notes = load_stack_config(path)
         deployed = read_state(args.state) if args.state else None
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Plan for stack '{args.stack}' ({stack_file.name}), offline under the mock runtime\n")
+    print(f"Plan for stack '{args.stack}' ({path.name}), offline under the mock runtime\n")
     if deployed is None:
         notes.append(
             "the stack's state is not read offline, so a new connectionName is not checked "
@@ -200,9 +212,13 @@ def main(argv: list[str] | None = None) -> int:
             stack=args.stack, config=config, secret_keys=secret_keys, deployed=deployed
         )
     except pulumi.RunError as exc:
-        print(f"\nconfig error in {stack_file.name}:\n{exc}", file=sys.stderr)
+        print(f"\nconfig error in {path.name}:\n{exc}", file=sys.stderr)
         return 2
-    print(render_plan(run))
+    try:
+        print("\n".join(["", *where_it_logs_in(config), ""]))
+        print(render_plan(run))
+    except BrokenPipeError:  # `make plan | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

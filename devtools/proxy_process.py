@@ -1,6 +1,8 @@
 """Run the token proxy exactly as Cloud Functions does: `functions-framework --target token`.
 
-Shared by the tests, the local rehearsal and the benchmark, so all three exercise the same server.
+Shared by the tests, the local rehearsal, `make proxy` and the benchmark, so all of them exercise
+the same server. A started proxy is known to be ours: `start` returns once the process it spawned
+holds the listening socket, never because some other program answers on the port.
 """
 
 from __future__ import annotations
@@ -16,7 +18,23 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-__all__ = ["FRAMEWORK_ENV_KEYS", "PROXY_ENV_KEYS", "ProxyProcess", "free_port", "wait_for_listen"]
+from devtools.ports import (
+    OURS,
+    STRANGER,
+    PortInUseError,
+    check_free,
+    free_port,
+    who_listens,
+)
+
+__all__ = [
+    "FRAMEWORK_ENV_KEYS",
+    "PROXY_ENV_KEYS",
+    "ProxyProcess",
+    "free_port",
+    "stop_on_sigterm",
+    "wait_for_listen",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 MAIN = REPO / "proxy" / "main.py"
@@ -54,13 +72,24 @@ FRAMEWORK_ENV_KEYS = (
     "LOG_EXECUTION_ID",
     "ENTRY_POINT",
 )
+# What gunicorn (under functions-framework) logs, again and again, when its port is taken.
+GUNICORN_PORT_TAKEN = "Connection in use"
+START_TIMEOUT = 30.0  # seconds; a busy 2-core machine can take a while to import everything
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    """A SIGTERM handler for the commands that start a proxy (`make proxy`, `make dev`): raise
+    KeyboardInterrupt, so a `kill`, a supervisor's stop or make passing a SIGTERM on stops the
+    proxy with the command, as Ctrl-C does, instead of leaving it running without its parent."""
+    raise KeyboardInterrupt
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
 
 
 def wait_for_listen(
@@ -79,9 +108,14 @@ def wait_for_listen(
 
 
 class ProxyProcess:
-    """The proxy in its own process on 127.0.0.1; its stdout (the log lines) goes to a file.
+    """The proxy in its own process on 127.0.0.1; its stdout (the log lines) goes to a file, or
+    to this process's own stdout with `stream=True` (then `output()` is empty).
 
-    `source` is the entry point functions-framework loads (proxy/main.py, as deployed).
+    `env`: the proxy's environment variables (those of PROXY_ENV_KEYS not given are unset).
+    `port`: the port to serve on, which must be free; None: a free one, chosen here.
+    `source`: the entry point functions-framework loads (proxy/main.py, as deployed).
+    `command`: what the user runs to start it, named in the busy-port message (`make proxy`).
+    `cpus`: a CPU list for `taskset -c` (e.g. "0"), to run on the deployed CPU count.
     """
 
     def __init__(
@@ -90,16 +124,21 @@ class ProxyProcess:
         *,
         port: int | None = None,
         source: Path = MAIN,
+        stream: bool = False,
+        command: str = "make proxy",
         cpus: str | None = None,
     ) -> None:
-        """`cpus`: a CPU list for `taskset -c` (e.g. "0"), to run on the deployed CPU count."""
         self.env = env
         self.source = source
         self.cpus = cpus
         self.port = port or free_port()
+        self.stream = stream
+        self.command = command
+        self._port_given = bool(port)
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._final_output = ""
+        self.returncode: int | None = None
 
     @property
     def url(self) -> str:
@@ -135,7 +174,8 @@ class ProxyProcess:
         scrubbed = {*PROXY_ENV_KEYS, *FRAMEWORK_ENV_KEYS}
         environ = {k: v for k, v in os.environ.items() if k not in scrubbed}
         environ.update(self.env)
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        if not self.stream:
+            self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         pinning = ["taskset", "-c", self.cpus] if self.cpus else []
         self._process = subprocess.Popen(
             [
@@ -150,20 +190,65 @@ class ProxyProcess:
             ],
             env=environ,
             cwd=REPO,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+            stdout=None if self.stream else self._log,
+            stderr=None if self.stream else subprocess.STDOUT,
         )
         return self._process
 
     def start(self) -> ProxyProcess:
-        self.spawn()
+        """Spawn the proxy and return once it serves its port.
+
+        Raises PortInUseError if another program listens on a port given to the constructor (a
+        port chosen here is chosen again, twice at most, if a stranger takes it meanwhile), and
+        RuntimeError, with the proxy's output, if it exits or does not listen within 30 s.
+        """
+        for attempt in range(3):
+            if self._port_given:
+                check_free(self.port, self.command)
+            self.spawn()
+            try:
+                self.wait_until_serving()
+            except PortInUseError:
+                self.stop()
+                if self._port_given or attempt == 2:
+                    raise
+                self.port = free_port()
+                continue
+            except RuntimeError as exc:
+                self.stop()
+                raise RuntimeError(
+                    f"the proxy did not start: {exc}\n{self.output()[-2000:]}"
+                ) from None
+            return self
+        raise AssertionError("unreachable")
+
+    def wait_until_serving(self) -> None:
+        """Wait until the process `spawn` started holds the socket listening on the port.
+
+        Raises PortInUseError when another program listens there (gunicorn reports the port
+        taken, or the listener is not our process), RuntimeError when the process exits first or
+        nothing listens within 30 s.
+        """
         assert self._process is not None
-        try:
-            wait_for_listen(self.port, process=self._process)
-        except RuntimeError as exc:
-            self.stop()
-            raise RuntimeError(f"the proxy did not start: {exc}\n{self.output()[-2000:]}") from None
-        return self
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"it exited with {self._process.returncode} before listening")
+            if GUNICORN_PORT_TAKEN in self.output():
+                raise PortInUseError(self.port, self.command)
+            listener = who_listens(self.port, self._process.pid)
+            if listener == STRANGER:
+                raise PortInUseError(self.port, self.command)
+            if listener == OURS or (listener is None and _accepts(self.port)):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listened on 127.0.0.1:{self.port} within 30 s")
+            time.sleep(0.05)
+
+    def wait(self) -> int:
+        """Wait for the process to exit; its exit status."""
+        assert self._process is not None
+        return self._process.wait()
 
     def stop(self) -> None:
         if self._process is not None:
@@ -173,6 +258,7 @@ class ProxyProcess:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+            self.returncode = self._process.returncode
             self._process = None
         if self._log is not None:
             self._final_output = self.output()

@@ -10,7 +10,7 @@ disagree about which scopes exist and which fields each unlocks.
     with TikTokEmulator() as tiktok:
         tiktok.token_url   # http://127.0.0.1:<port>/v2/oauth/token/
 
-Run it on its own with `python -m devtools.tiktok_emulator --port 8081`.
+Run it on its own with `make emulator` (`python -m devtools.tiktok_emulator --port 8081`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import hmac
 import json
 import secrets
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from devtools.ports import LOCALHOST, PortInUseError, check_free
 from tiktok_auth0.tiktok import SCOPE_FIELDS
 
 __all__ = [
@@ -458,30 +460,44 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:28]
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
+    """`make emulator`: serve until Ctrl-C; a busy port is one line on stderr and status 1."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default=LOCALHOST)
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--redirect-uri", action="append", default=[])
     args = parser.parse_args(argv)
     app = EmulatedApp()
     if args.redirect_uri:
         app = EmulatedApp(redirect_uris=tuple(args.redirect_uri))
-    emulator = TikTokEmulator(apps=(app,), host=args.host, port=args.port).start()
-    print(f"TikTok emulator on {emulator.url}")
-    print(f"  authorize  {emulator.authorize_url}\n  token      {emulator.token_url}")
-    print(f"  user info  {emulator.user_info_url}")
-    print(f"  client_key={app.client_key} redirect_uris={','.join(app.redirect_uris)}")
-    # Flushed: stdout is often a pipe (a test, a supervisor); a terminated process never flushes.
+    emulator = TikTokEmulator(apps=(app,), host=args.host, port=args.port)
+    try:
+        check_free(args.port, "make emulator", args.host)
+        emulator.start()
+    except PortInUseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    # Flushed: whoever reads a pipe (a test, `make emulator | tee`) sees it once it is true.
     print(
-        "  (the emulator's client secret is in devtools/tiktok_emulator.py; Ctrl-C stops)",
+        f"TikTok emulator listening on {emulator.url} (fake TikTok v2; Ctrl-C stops it)\n"
+        f"  authorize  {emulator.authorize_url}\n"
+        f"  token      {emulator.token_url}\n"
+        f"  user info  {emulator.user_info_url}\n"
+        f"  app: client_key={app.client_key} client_secret={app.client_secret} (fakes, safe to "
+        "share)\n"
+        f"  redirect URIs it accepts: {', '.join(app.redirect_uris)}\n"
+        f"  a proxy that calls it: TIKTOK_TOKEN_URL={emulator.token_url} make proxy",
         flush=True,
     )
     try:
         asyncio.run(asyncio.Event().wait())
     except KeyboardInterrupt:
         emulator.stop()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from devtools.ports import free_port
 from tests.helpers import APP, REDIRECT_URI, new_code
+from tests.processes import Running
 from tiktok_auth0.tiktok import LOGIN_SCOPES, SCOPE_FIELDS
 
 
@@ -211,30 +215,14 @@ def test_open_id_differs_per_app_union_id_does_not(emulator):
     assert profile_a["union_id"] == profile_b["union_id"]
 
 
-def test_runs_on_its_own(http):
-    import select
-    import subprocess
-    import sys
-
-    from devtools.proxy_process import REPO, free_port, wait_for_listen
-
+def test_runs_on_its_own_and_says_so_once_it_listens(http):
+    """The banner is the signal people and scripts wait for: it must be written (flushed, even
+    to a pipe, where Python buffers by default) once the emulator listens, and be true then."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.tiktok_emulator", "--port", str(port)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for_listen(port, process=process)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    command = [sys.executable, "-m", "devtools.tiktok_emulator", "--port", str(port)]
+    with Running(command, env=env) as emulator:
+        banner = emulator.wait_for("TikTok emulator listening on")
         response = http.get(f"http://127.0.0.1:{port}/v2/auth/authorize/?client_key=nope")
-        assert response.status_code == 400
-        # It prints (and flushes) its URLs just after it starts listening: read them before
-        # stopping it, or a quick test stops it before it has printed.
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 10)
-        banner = process.stdout.readline() if ready else ""
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=10)
-    assert f"TikTok emulator on http://127.0.0.1:{port}" in banner + output
+    assert banner.startswith(f"TikTok emulator listening on http://127.0.0.1:{port} ")
+    assert response.status_code == 400

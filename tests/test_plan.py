@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import pytest
+import yaml
 
 from devtools.mock_runtime import REPO
 from devtools.plan import LEGEND, render_plan
+from devtools.stacks import stack_names
 from tests.program import CLIENT_SECRET, PASSWORD, run
+from tiktok_auth0.tiktok import SCOPE_FIELDS
 
 
 def plan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -120,3 +124,71 @@ def test_a_malformed_stack_file_is_reported_in_one_line(tmp_path, content, where
     assert line.startswith(f"error: Pulumi.broken.yaml{where}")
     assert problem in line
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def stack_file_with(tmp_path, **changes):
+    """Pulumi.dev.yaml with some of its tiktok-connection keys changed."""
+    document = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())
+    document["config"] |= {f"tiktok-connection:{key}": value for key, value in changes.items()}
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_plan_shows_what_the_profile_script_asks_for_instead_of_its_body():
+    out = plan("--stack", "dev").stdout
+    (sha,) = re.findall(r"profileScriptSha256 +([0-9a-f]{64})", out)
+    assert "options.scripts.fetchUserProfile = profile_script.js rendered (" in out
+    assert f" chars, sha256 {sha}):\n" in out
+    assert "user id field  union_id: Auth0 user_id oauth2|tiktok|<union_id>\n" in out
+    assert "user info URL  https://open.tiktokapis.com/v2/user/info/\n" in out
+    assert (
+        "            user.info.basic    "
+        + ",".join(SCOPE_FIELDS["user.info.basic"])
+        + "\n            user.info.profile  "
+        + ",".join(SCOPE_FIELDS["user.info.profile"])
+        + "\n"
+    ) in out
+    assert "function fetchUserProfile" not in out and "user.info.stats" not in out
+
+
+def test_a_change_of_user_id_field_or_scopes_reads_plainly_in_the_plan(tmp_path):
+    changed = stack_file_with(tmp_path, userIdField="open_id")
+    out = plan("--stack", "dev", "--config-file", str(changed)).stdout
+    assert "user id field  open_id: Auth0 user_id oauth2|tiktok|<open_id>\n" in out
+    changed = stack_file_with(tmp_path, scopes=["user.info.basic", "user.info.stats"])
+    out = plan("--stack", "dev", "--config-file", str(changed)).stdout
+    assert "\n            user.info.stats  follower_count," in out
+    assert "user.info.profile  " not in out
+
+
+def test_plan_shows_the_auth0_tenant_and_the_redirect_uri_to_register_at_tiktok():
+    out = plan("--stack", "prod").stdout
+    assert "\nAuth0 tenant         my-tenant-prod.eu.auth0.com   (auth0:domain)\n" in out
+    assert "\nTikTok redirect URI  https://my-tenant-prod.eu.auth0.com/login/callback\n" in out
+
+
+def test_an_unknown_stack_is_refused_with_the_stacks_that_exist():
+    result = plan("--stack", "doesnotexist")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: no stack 'doesnotexist' (no Pulumi.doesnotexist.yaml); the stacks are "
+        f"{', '.join(stack_names())}: choose one with STACK=<stack>, or create "
+        "Pulumi.<stack>.yaml to add one\n"
+    )
+
+
+def test_each_resource_lists_its_inputs_then_what_is_known_after_deploy_each_sorted():
+    first, second = plan("--stack", "dev").stdout, plan("--stack", "dev").stdout
+    assert first == second
+    blocks = first.split("\n  + ")[1:]
+    grouped = 0
+    for block in blocks:
+        inputs, _, known = block.partition("      known after deploy (placeholders here):\n")
+        paths = [line.split(" = ")[0][6:] for line in inputs.splitlines() if line[6:7] != " "]
+        assert paths[1:] == sorted(paths[1:]), block  # [0] is the resource's own line
+        later = [line.split(" = ")[0] for line in known.split("\n\n")[0].splitlines()]
+        assert all(line.startswith("        ") for line in later), block
+        assert later == sorted(later), block
+        grouped += bool(later)
+    assert grouped >= 5

@@ -59,6 +59,28 @@ def test_config_mistakes_name_the_key_and_what_is_allowed(overrides, key, allowe
     assert mocks.resources == [], "resources were declared before the config was checked"
 
 
+@pytest.mark.parametrize(
+    ("scopes", "problem"),
+    [
+        (
+            ["user.info.basic user.info.profile"],
+            "'user.info.basic user.info.profile' holds 2 scopes in one item; write them one per "
+            "list item: user.info.basic, user.info.profile",
+        ),
+        (
+            ["user.info.basic,user.info.stats"],
+            "'user.info.basic,user.info.stats' holds 2 scopes in one item; write them one per "
+            "list item: user.info.basic, user.info.stats",
+        ),
+        ([" user.info.basic"], "' user.info.basic' has spaces around it; write 'user.info.basic'"),
+    ],
+)
+def test_an_item_holding_several_scopes_is_one_problem_not_a_missing_basic_scope(scopes, problem):
+    with pytest.raises(ConfigError) as caught:
+        run(scopes=scopes)
+    assert caught.value.problems == (f"scopes: {problem}",)
+
+
 def test_a_plain_text_client_secret_is_refused():
     with pytest.raises(ConfigError, match="clientSecret: must be stored as a secret"):
         run(plain_secret=True)

@@ -95,13 +95,28 @@ def test_a_client_that_leaves_before_the_answer_still_spends_the_code_once(
     proxy = slow_proxy(start_proxy, emulator)
     code = new_code(emulator)
     body = encoded_form(code)
+    logged = len(proxy.log_records())
     with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
         sock.sendall(raw_request(body, len(body)))
-    time.sleep(0.5)
-    assert len(emulator.token_requests(code=code)) <= 1
+    # The request was whole, so the proxy goes on: it calls TikTok, then logs the exchange.
+    record = wait_for_log_record(proxy, after=logged)
+    assert len(emulator.token_requests(code=code)) == 1
+    assert record["outcome"] == "success", record
     follow_up = http.post(
         proxy.token_url, data=auth0_token_form(new_code(emulator)), headers=secret_headers()
     )
     assert follow_up.status_code == 200
+    assert len(emulator.token_requests(code=code)) == 1  # and never again
     assert "Traceback" not in proxy.output()
     assert_no_secrets(proxy.output(), follow_up.text, values=(code,))
+
+
+def wait_for_log_record(proxy, after: int, timeout: float = 30) -> dict:
+    """The proxy's first log line after the first `after` ones (one per request it finished)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        records = proxy.log_records()
+        if len(records) > after:
+            return records[after]
+        time.sleep(0.05)
+    raise AssertionError(f"the proxy logged nothing within {timeout} s:\n{proxy.output()[-2000:]}")

@@ -1,4 +1,4 @@
-"""`make dev`: the offline rehearsal of a whole login runs and tells what happened."""
+"""`make dev`: the offline rehearsal of a login with a stack's settings tells what happened."""
 
 from __future__ import annotations
 
@@ -8,17 +8,45 @@ import sys
 import pytest
 
 from devtools.proxy_process import REPO
+from devtools.stacks import stack_names
+
+# A stack unlike dev in every setting the rehearsal uses.
+BASIC_STACK = """\
+config:
+  gcp:project: acme-basic
+  gcp:region: europe-west1
+  auth0:domain: acme-basic.us.auth0.com
+  tiktok-connection:clientKey: sbawbasicclientkey
+  tiktok-connection:scopes: [user.info.basic]
+  tiktok-connection:userIdField: open_id
+  tiktok-connection:connectionName: tiktok-basic
+"""
 
 
-def test_rehearsal_runs_a_whole_login_and_exits_0():
-    result = subprocess.run(
-        [sys.executable, "-m", "devtools.rehearse", "--port", "0"],
+def module(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", name, *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def make(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_rehearsal_runs_a_whole_login_and_exits_0():
+    result = module("devtools.rehearse", "--port", "0")
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "proxy answered HTTP 200" in out
@@ -30,14 +58,7 @@ def test_rehearsal_runs_a_whole_login_and_exits_0():
 
 
 def test_make_dev_rehearses_a_partial_grant_as_the_readme_says():
-    result = subprocess.run(
-        ["make", "--no-print-directory", "dev", "GRANT=user.info.basic", "PORT=0"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = make("dev", "GRANT=user.info.basic")
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "the user ticks only user.info.basic; TikTok grants user.info.basic" in out
@@ -59,14 +80,66 @@ def test_make_dev_rehearses_a_partial_grant_as_the_readme_says():
     ],
 )
 def test_an_unusable_grant_is_refused_with_a_message(grant, message):
-    result = subprocess.run(
-        [sys.executable, "-m", "devtools.rehearse", "--port", "0", "--grant", grant],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = module("devtools.rehearse", "--grant", grant)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_make_dev_says_which_stack_and_values_it_used():
+    result = make("dev", "STACK=prod")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert out.startswith("Rehearsing a TikTok login with stack 'prod' (Pulumi.prod.yaml")
+    assert "    clientKey       awprodexampleclientkey" in out
+    assert "    Auth0 callback  https://my-tenant-prod.eu.auth0.com/login/callback" in out
+    assert "TikTok redirected to https://my-tenant-prod.eu.auth0.com/login/callback" in out
+    assert "Rehearsal complete: a login with stack 'prod' works end to end." in out
+
+
+def test_two_stacks_give_two_rehearsals_each_as_its_plan_declares(tmp_path):
+    stack_file = tmp_path / "Pulumi.basic.yaml"
+    stack_file.write_text(BASIC_STACK)
+    dev = module("devtools.rehearse").stdout
+    basic = module("devtools.rehearse", "--stack", "basic", "--config-file", str(stack_file))
+    assert basic.returncode == 0, basic.stdout + basic.stderr
+    out = basic.stdout
+    for said in (
+        "    scopes          user.info.basic\n",
+        "    userIdField     open_id\n",
+        "    connectionName  tiktok-basic\n",
+        "TikTok grants user.info.basic\n",
+        "the script asked TikTok for fields: "
+        "open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name\n",
+        "Auth0 user: oauth2|tiktok-basic|-000",  # keyed on open_id
+    ):
+        assert said in out, said
+        assert said not in dev, said
+    assert "Auth0 user: oauth2|tiktok|c9c6" in dev  # dev keys on union_id
+    plan = module("devtools.plan", "--stack", "basic", "--config-file", str(stack_file)).stdout
+    assert "      name = tiktok-basic\n" in plan
+    assert 'options.scopes = ["user.info.basic"]\n' in plan
+    assert "user id field  open_id: Auth0 user_id oauth2|tiktok-basic|<open_id>" in plan
+
+
+def test_an_unknown_stack_is_refused_with_the_stacks_that_exist():
+    result = make("dev", "STACK=doesnotexist")
+    assert result.returncode != 0
+    (line, *_make) = result.stderr.splitlines()  # make adds its "make: *** ... Error 2"
+    assert line == (
+        "error: no stack 'doesnotexist' (no Pulumi.doesnotexist.yaml); the stacks are "
+        f"{', '.join(stack_names())}: choose one with STACK=<stack>, or create "
+        "Pulumi.<stack>.yaml to add one"
+    )
+    assert {"dev", "prod"} <= set(stack_names())
+    assert result.stdout == ""
+
+
+def test_a_stack_config_error_is_reported_as_the_plan_reports_it(tmp_path):
+    stack_file = tmp_path / "Pulumi.broken.yaml"
+    stack_file.write_text(BASIC_STACK.replace("open_id", "email"))
+    result = module("devtools.rehearse", "--stack", "broken", "--config-file", str(stack_file))
+    assert result.returncode == 2
+    assert "userIdField: 'email' is not allowed; use one of union_id, open_id" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Rehearsing" not in result.stdout

@@ -15,13 +15,14 @@ import re
 from ._package_data import data_path
 from .tiktok import SCOPE_FIELDS, USER_INFO_URL
 
-__all__ = ["SCRIPT_PATH", "render_profile_script", "sha256_hex"]
+__all__ = ["SCRIPT_PATH", "render_profile_script", "rendered_values", "sha256_hex"]
 
 SCRIPT_PATH = data_path("profile_script.js")
 # A rendered constant is a JSON string or a one-line JSON object, followed by its marker.
 _RENDERED = re.compile(
     r'^(\s*const \w+ = )(?:"[^"\n]*"|\{[^\n]*\})(; // rendered: (\w+))$', re.MULTILINE
 )
+_MARKERS = ("scope_fields", "user_id_field", "user_info_url")
 
 
 def render_profile_script(
@@ -60,6 +61,22 @@ def render_profile_script(
             f"'// rendered: <name>'; found {sorted(seen)}"
         )
     return rendered
+
+
+def rendered_values(source: str) -> dict[str, object]:
+    """The constants a rendered script carries, by marker name: `user_info_url` (str),
+    `scope_fields` ({scope: "field,field"}) and `user_id_field` (str); the inverse of
+    render_profile_script, so a reviewer can be shown what a script asks TikTok for.
+
+    Raises ValueError if the source does not mark each of them once.
+    """
+    values = {
+        match.group(3): json.loads(source[match.end(1) : match.start(2)])
+        for match in _RENDERED.finditer(source)
+    }
+    if sorted(values) != sorted(_MARKERS) or len(_RENDERED.findall(source)) != len(_MARKERS):
+        raise ValueError(f"not a rendered profile script: it must mark each of {_MARKERS} once")
+    return values
 
 
 def sha256_hex(text: str) -> str:

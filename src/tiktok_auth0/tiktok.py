@@ -1,4 +1,8 @@
-"""TikTok's OAuth v2 facts the program is built on (see shared/reference/tiktok-and-auth0.md).
+"""TikTok's OAuth v2 facts the program is built on, each with its source in TikTok's documentation.
+
+The endpoints: Login Kit for Web, https://developers.tiktok.com/doc/login-kit-web (authorize);
+Manage User Access Tokens, https://developers.tiktok.com/doc/oauth-user-access-token-management
+(token; its trailing slash is part of the URL); Get User Info (below).
 
 This module is the one scope table of the project: the program validates config against it,
 renders the profile script from it, and the TikTok emulator (devtools) grants from it.

@@ -53,6 +53,8 @@ COMPONENT_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
 # section 2.1): what the auth0 provider's `domain` takes.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 HOST_NAME = re.compile(rf"^(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?$")
+# Where an item holding several scopes would be split (TikTok: commas; Auth0's dashboard: spaces).
+_SCOPE_SEPARATORS = re.compile(r"[\s,]+")
 # As `gcloud beta monitoring channels list --format='value(name)'` prints a channel's name.
 NOTIFICATION_CHANNEL = re.compile(r"^projects/[^/\s]+/notificationChannels/[^/\s]+$")
 
@@ -138,15 +140,27 @@ def _scopes(value: object) -> list[str]:
     if not _is_list(value) or not all(isinstance(s, str) for s in value):
         return ['must be a list of TikTok scopes, e.g. ["user.info.basic"]']
     problems = []
-    unknown = [s for s in value if s not in LOGIN_SCOPES]
+    # The scopes each item names ("a b" and "a,b" name two): such an item is one mistake,
+    # reported once, and the scopes it names still count as included.
+    parts = {item: [p for p in _SCOPE_SEPARATORS.split(item) if p] for item in value}
+    for item in dict.fromkeys(value):
+        if len(parts[item]) > 1:
+            problems.append(
+                f"{item!r} holds {len(parts[item])} scopes in one item; write them one per list "
+                f"item: {', '.join(parts[item])}"
+            )
+        elif parts[item] and parts[item] != [item]:
+            problems.append(f"{item!r} has spaces around it; write {parts[item][0]!r}")
+    named = [p for item in value for p in parts[item] or [item]]
+    unknown = [s for s in named if s not in LOGIN_SCOPES]
     if unknown:
         problems.append(
             f"{', '.join(map(repr, unknown))} not allowed; "
             f"TikTok login scopes are {', '.join(LOGIN_SCOPES)} (one per list item)"
         )
-    if "user.info.basic" not in value:
+    if "user.info.basic" not in named:
         problems.append("must include user.info.basic (it yields the user's id)")
-    if len(set(value)) != len(value):
+    if len(set(named)) != len(named):
         problems.append("list each scope once")
     return problems
 

@@ -1,0 +1,146 @@
+"""This repository's stacks as the offline tools read them: `make plan`, `make dev`, snapshots.
+
+A stack is a `Pulumi.<stack>.yaml` next to `Pulumi.yaml`. `load_stack_config` reads one as the
+engine would pass it to the program (encrypted values and a missing client secret replaced by
+placeholders, marked secret); `read_settings` then reads the settings through the program's own
+config loading (`tiktok_auth0.load`, under the mock runtime), so a rehearsal and a plan of the
+same stack cannot disagree about its scopes, user id field or connection name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+
+from devtools.mock_runtime import PROJECT, REPO, run_program
+from tiktok_auth0 import load
+
+__all__ = [
+    "PLACEHOLDER_SECRET",
+    "StackFileError",
+    "StackSettings",
+    "load_stack_config",
+    "read_settings",
+    "stack_file",
+    "stack_names",
+]
+
+PLACEHOLDER_SECRET = "plan-placeholder-secret"
+
+
+class StackFileError(ValueError):
+    """The stack does not exist, or its file cannot be read as Pulumi stack config; the message
+    is one line."""
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """What a login with the stack looks like: the settings the program reads from its config."""
+
+    stack: str
+    file: Path
+    client_key: str
+    scopes: tuple[str, ...]
+    user_id_field: str
+    connection_name: str
+    auth0_domain: str
+
+    @property
+    def callback_url(self) -> str:
+        """The redirect URI Auth0 gives TikTok, which the TikTok app must list exactly."""
+        return f"https://{self.auth0_domain}/login/callback"
+
+
+def stack_names(folder: Path = REPO) -> list[str]:
+    """The stacks that have a `Pulumi.<stack>.yaml` in `folder`, sorted."""
+    files = folder.glob("Pulumi.*.yaml")
+    return sorted(path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in files)
+
+
+def stack_file(stack: str, config_file: Path | None = None) -> Path:
+    """`config_file`, or the stack's `Pulumi.<stack>.yaml`.
+
+    Raises StackFileError listing the stacks that exist when there is no such file.
+    """
+    path = config_file or REPO / f"Pulumi.{stack}.yaml"
+    if path.is_file():
+        return path
+    if config_file is not None:
+        raise StackFileError(f"{config_file}: no such file")
+    raise StackFileError(
+        f"no stack {stack!r} (no {path.name}); the stacks are {', '.join(stack_names())}: "
+        "choose one with STACK=<stack>, or create Pulumi.<stack>.yaml to add one"
+    )
+
+
+def load_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str], list[str]]:
+    """Config and secret keys as the engine would pass them, plus notes about placeholders.
+
+    Raises StackFileError naming the file (and the line, for a YAML error) when it is not a
+    mapping with a `config` mapping.
+    """
+    document = _parse(stack_file)
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    notes: list[str] = []
+    for key, value in (document.get("config") or {}).items():
+        if isinstance(value, dict) and "secure" in value:
+            config[key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, key]
+            notes.append(f"{key} is encrypted in {stack_file.name}; planned with a placeholder")
+        else:
+            config[key] = value if isinstance(value, str) else json.dumps(value)
+    secret_key = f"{PROJECT}:clientSecret"
+    if secret_key not in config:
+        config[secret_key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, secret_key]
+        notes.append(
+            "clientSecret is not set for this stack; planned with a placeholder. Before "
+            "`pulumi up`: pulumi config set --secret clientSecret"
+        )
+    return config, secret_keys, notes
+
+
+def read_settings(stack: str, path: Path) -> StackSettings:
+    """The stack's settings as `tiktok_auth0.load` reads them for the program.
+
+    Raises StackFileError for an unreadable file and pulumi.RunError (the program's ConfigError,
+    every problem listed) for unusable settings, as `make plan` reports them.
+    """
+    config, secret_keys, _ = load_stack_config(path)
+    read: list[StackSettings] = []
+
+    def program() -> None:
+        settings = load()
+        read.append(
+            StackSettings(
+                stack=stack,
+                file=path,
+                client_key=settings.client_key,
+                scopes=settings.scopes,
+                user_id_field=settings.user_id_field,
+                connection_name=settings.connection_name,
+                auth0_domain=pulumi.Config("auth0").require("domain"),
+            )
+        )
+
+    run_program(stack=stack, config=config, secret_keys=secret_keys, program=program)
+    return read[0]
+
+
+def _parse(stack_file: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise StackFileError(f"{stack_file.name}{where}: not valid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise StackFileError(f"{stack_file.name}: not valid YAML: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
+        raise StackFileError(f"{stack_file.name}: must be a mapping with a `config:` mapping")
+    return document
