@@ -102,9 +102,9 @@ class TikTokLoginArgs(TypedDict):
     replace_connection: NotRequired[str]
     (
         "The name of the deployed Auth0 connection that this change replaces, to acknowledge a "
-        "new `connection_name` (checked against the stack's last deployment; without it such a "
-        "change is refused before anything is declared). Remove it once deployed. Default: "
-        "empty (no replacement)."
+        "new `connection_name` (checked against the stack's last deployment, read once the "
+        "stack has outputs; without it such a change is refused before anything is declared). "
+        "Remove it once deployed. Default: empty (no replacement)."
     )
     monitoring: NotRequired[bool]
     (
