@@ -79,7 +79,7 @@ class TikTokLoginArgs(TypedDict):
     max_instances: NotRequired[int]
     (
         "Upper bound on token proxy instances: a whole number, 1 or more; each instance serves "
-        "up to 80 token exchanges at once. Default: 10."
+        "up to 32 token exchanges at once. Default: 10."
     )
     protect: NotRequired[bool]
     (
