@@ -187,6 +187,16 @@ def test_each_alert_watches_its_metric_and_says_what_broke_and_what_to_do(progra
     assert resource.inputs["displayName"] == f"{FN}: {alert.title}"
 
 
+def test_every_alert_policy_is_created_after_the_function(program):
+    """A new log-based metric takes minutes before an alert policy may watch it (Cloud
+    Monitoring answers 404 "Cannot find metric(s) that match type ... If a metric was created
+    recently, it could take up to 10 minutes", hashicorp/terraform-provider-google#11102). The
+    metrics are created first; waiting for the function, whose build takes minutes, gives them
+    that time on a first deploy."""
+    for resource in program.of_type(ALERT_POLICY):
+        assert "tiktok-function" in resource.depends_on, resource.name
+
+
 def test_the_dashboard_charts_every_metric_the_uptime_check_and_the_thresholds():
     program = run(alertUpstreamFailures=7, alertRefusedCalls=9, alertLatencyP95Ms=2500)
     dashboard = json.loads(program.one(DASHBOARD).inputs["dashboardJson"])
