@@ -295,12 +295,16 @@ class TokenProxy(pulumi.ComponentResource):
         )
 
     def _create_service_account(self, opts: pulumi.ResourceOptions) -> gcp.serviceaccount.Account:
+        # Hashed when cut, for every instance: 0.1.0's plain cut at 30 characters gave two stacks
+        # whose names share 17 characters (`staging-europe-west1`, `-west2`) one account id in
+        # one project. A stack 0.1.0 deployed keeps the id it has (an id cannot change in place).
+        keep = pulumi.ResourceOptions(ignore_changes=["accountId"]) if not self._hashed else None
         return gcp.serviceaccount.Account(
             f"{self._name}-runtime",
-            account_id=self._physical_name("proxy", SERVICE_ACCOUNT_ID_MAX),
+            account_id=self._physical_name("proxy", SERVICE_ACCOUNT_ID_MAX, since_0_1=False),
             display_name=f"TikTok token proxy ({pulumi.get_stack()}); no project roles",
             project=self._settings["gcp_project"],
-            opts=opts,
+            opts=pulumi.ResourceOptions.merge(opts, keep),
         )
 
     def _create_build_account(self, opts: pulumi.ResourceOptions) -> gcp.serviceaccount.Account:
