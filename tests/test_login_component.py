@@ -51,6 +51,8 @@ def problems_of(error: InvalidArgumentsError, key: str) -> list[str]:
         ("connectionName", "connection_name", "tik tok"),
         ("connectionName", "connection_name", "tiktok-"),
         ("clientKey", "client_key", ""),
+        ("clientKey", "client_key", "sbaw abc123"),
+        ("clientKey", "client_key", "sbawabc123,awdef456"),
         ("displayName", "display_name", " "),
         ("enabledClients", "enabled_clients", "clientA"),
         ("maxInstances", "max_instances", 0),

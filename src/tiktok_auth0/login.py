@@ -25,9 +25,9 @@ class TikTokLoginArgs(TypedDict):
 
     client_key: str
     (
-        "Client key of the TikTok app (TikTok for Developers > your app > Login Kit), e.g. "
-        "`sbawxxxxxxxxxxxxxx` for a sandbox app. Not a secret: it is part of the authorize URL. "
-        "Required."
+        "Client key of the TikTok app (TikTok for Developers > your app > Login Kit): letters "
+        "and digits, e.g. `sbawxxxxxxxxxxxxxx` for a sandbox app. Not a secret: it is part of "
+        "the authorize URL. Required."
     )
     client_secret: pulumi.Input[str]
     (

@@ -47,6 +47,11 @@ DEFAULTS: dict[str, Any] = {
     "proxy_secret_generation": 0,
     "proxy_secret_keep_previous": False,
 }
+# A TikTok client key is letters and digits (`sbaw...` for a sandbox app, `aw...` in
+# production); dashes and underscores are let through. Nothing else: the proxy's
+# ALLOWED_CLIENT_KEYS is comma-separated and refuses a key with a space, and the key is sent in
+# the authorize URL.
+CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,126}[A-Za-z0-9])?$")
 COMPONENT_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
 # A DNS host name of two labels or more, lowercase, the last one starting with a letter (RFC 1123
@@ -120,9 +125,19 @@ def check_component_name(name: str) -> list[str]:
 
 
 def _client_key(value: object) -> list[str]:
-    if isinstance(value, str) and value.strip():
+    if not isinstance(value, str) or not value.strip():
+        return ["required; the client key of your TikTok app (Login Kit)"]
+    if CLIENT_KEY.match(value):
         return []
-    return ["required; the client key of your TikTok app (Login Kit)"]
+    if "," in value:
+        return [
+            f"{value!r} is not one client key; give the one key of this TikTok app (the proxy "
+            "reads a comma as a list of keys)"
+        ]
+    return [
+        f"{value!r} is not a client key; TikTok's are letters and digits, e.g. sbawxxxxxxxxxxxx "
+        "(no spaces, quotes or brackets: copy it from TikTok for Developers > your app)"
+    ]
 
 
 def _client_secret(value: object) -> list[str]:
