@@ -137,6 +137,22 @@ def test_production_without_protect_reads_the_same_from_the_component():
 def test_a_component_name_with_google_is_refused_for_the_bucket_it_would_name():
     with pytest.raises(InvalidArgumentsError, match="without 'google'"):
         declare(("google-login", {}))
+    # Cloud Storage also refuses a bucket name that begins with "goog".
+    with pytest.raises(InvalidArgumentsError, match="not starting with 'goog'"):
+        declare(("googly-login", {}))
+
+
+def test_a_stack_name_with_google_is_refused_for_the_bucket_it_would_name():
+    """The stack's name is part of the source bucket's, which Cloud Storage refuses when it holds
+    "google" (cloud.google.com/storage/docs/buckets#naming): said before anything is declared,
+    rather than by a failed bucket create halfway through the first `up`."""
+    mocks = RecordingMocks("p", "r")
+    with pytest.raises(InvalidArgumentsError) as caught:
+        declare(("tiktok", {}), stack="google-ads-prod", mocks=mocks)
+    (problem,) = caught.value.problems
+    assert problem.startswith("stack: 'google-ads-prod' ")
+    assert "without 'google'" in problem
+    assert mocks.resources == []
 
 
 def test_every_problem_is_reported_at_once_with_the_python_spelling_explained():

@@ -302,7 +302,9 @@ def _settings(name: str, args: TikTokLoginArgs) -> tuple[dict[str, Any], Replace
     settings["gcp_project"], settings["gcp_region"] = project, region
     if isinstance(settings["scopes"], list | tuple):
         settings["scopes"] = tuple(settings["scopes"])
-    problems = validation.check_component_name(name)
+    problems = validation.check_component_name(name) + validation.check_stack_name(
+        pulumi.get_stack()
+    )
     problems += validation.check_keys(given, TikTokLoginArgs.__annotations__, "TikTokLogin")
     problems += validation.check(settings)
     if problems:

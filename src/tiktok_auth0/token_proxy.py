@@ -188,6 +188,7 @@ class TokenProxy(pulumi.ComponentResource):
             **{key: args.get(key, validation.DEFAULTS[key]) for key in OPERATIONS_ARGS},
         }
         problems = validation.check_component_name(name)
+        problems += validation.check_stack_name(pulumi.get_stack())
         problems += validation.check_keys(args, TokenProxyArgs.__annotations__, "TokenProxy")
         problems += validation.check(settings)
         if problems:

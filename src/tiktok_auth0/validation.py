@@ -23,6 +23,7 @@ __all__ = [
     "check",
     "check_component_name",
     "check_keys",
+    "check_stack_name",
     "schema_name",
 ]
 
@@ -114,13 +115,32 @@ def check_keys(given: Iterable[str], allowed: Iterable[str], component: str) -> 
 
 
 def check_component_name(name: str) -> list[str]:
-    """The component's name becomes part of GCP resource names, so it must suit them (Cloud
-    Storage refuses a bucket name containing "google": cloud.google.com/storage/docs/buckets)."""
-    if isinstance(name, str) and COMPONENT_NAME.match(name) and "google" not in name:
+    """The component's name becomes part of GCP resource names, so it must suit them, and it
+    begins the source bucket's (Cloud Storage refuses a bucket name that contains "google" or
+    begins with "goog": cloud.google.com/storage/docs/buckets#naming)."""
+    if (
+        isinstance(name, str)
+        and COMPONENT_NAME.match(name)
+        and "google" not in name
+        and not name.startswith("goog")
+    ):
         return []
     return [
         f"name: {name!r} is not allowed; use lowercase letters, digits and dashes, starting "
-        "with a letter, not ending with a dash and without 'google' (it names the GCP resources)"
+        "with a letter, not ending with a dash, not starting with 'goog' and without 'google' "
+        "(it names the GCP resources)"
+    ]
+
+
+def check_stack_name(stack: str) -> list[str]:
+    """The stack's name is part of the source bucket's, which Cloud Storage refuses when it
+    contains "google" (cloud.google.com/storage/docs/buckets#naming)."""
+    if "google" not in stack.lower():
+        return []
+    return [
+        f"stack: {stack!r} is not usable; the stack's name is part of the GCP resources' names, "
+        "and Cloud Storage refuses a bucket name with 'google' in it: use a stack name "
+        "without 'google' (pulumi stack rename)"
     ]
 
 
