@@ -63,6 +63,7 @@ class MockedResource:
     retain_on_delete: bool = False
     ignore_changes: tuple[str, ...] = ()
     secret_outputs: tuple[str, ...] = ()  # additionalSecretOutputs: outputs the engine keeps secret
+    delete_before_replace: bool = False
     wire: dict[str, Any] = field(default_factory=dict)  # inputs as serialised: secrets on the leaf
 
 
@@ -218,6 +219,7 @@ class RecordingMonitor(MockMonitor):
             retain_on_delete=request.retainOnDelete,
             ignore_changes=tuple(request.ignoreChanges),
             additional_secret_outputs=tuple(request.additionalSecretOutputs),
+            delete_before_replace=request.deleteBeforeReplace,
         )
         self.registrations.append(registration)
         self.by_name[(request.type, request.name)] = registration
@@ -299,6 +301,7 @@ def run_program(
         resource.retain_on_delete = registration.retain_on_delete
         resource.ignore_changes = registration.ignore_changes
         resource.secret_outputs = registration.additional_secret_outputs
+        resource.delete_before_replace = registration.delete_before_replace
         resource.wire = registration.object
     urns = engine_urns(monitor.registrations, stack, PROJECT)
     run = ProgramRun(
