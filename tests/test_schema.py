@@ -198,3 +198,17 @@ def test_the_package_and_its_one_component(schema, login):
     assert login.description.startswith("TikTok login behind Auth0")
     assert "\n    " not in login.description
     json.dumps(schema)  # what the plugin serves
+
+
+def test_the_readme_lists_every_argument_and_output(login):
+    """ "Use it from your own program" names the component's arguments and outputs: all of them."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Use it from your own program") : readme.index("## Upgrading")]
+    section = " ".join(section.split())
+    arguments = re.search(r"Its arguments: (.*?); they mean", section)
+    outputs = re.search(r"Its outputs: (.*?)\.", section)
+    assert arguments and outputs
+    named = re.findall(r"`(\w+)`", arguments.group(1))
+    assert named == list(TikTokLoginArgs.__annotations__)
+    python_outputs = {login.outputs_mapping[name] for name in login.outputs}
+    assert set(re.findall(r"`(\w+)`", outputs.group(1))) == python_outputs
