@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-__all__ = ["PROXY_ENV_KEYS", "ProxyProcess", "free_port", "wait_for_listen"]
+__all__ = ["FRAMEWORK_ENV_KEYS", "PROXY_ENV_KEYS", "ProxyProcess", "free_port", "wait_for_listen"]
 
 REPO = Path(__file__).resolve().parent.parent
 MAIN = REPO / "proxy" / "main.py"
@@ -33,6 +33,26 @@ PROXY_ENV_KEYS = (
     "UPSTREAM_CA_FILE",
     "UPSTREAM_PROXY_URL",
     "K_SERVICE",  # set by Cloud Run; a stray one in the caller's environment must not leak in
+)
+# What functions-framework itself reads from the environment (its CLI's envvars,
+# functions_framework/_http/gunicorn.py, LOG_EXECUTION_ID, the Python 3.7 runtime's ENTRY_POINT):
+# a stray DEBUG=1 in the caller's shell would run starlette's development server instead of
+# gunicorn, and LOG_EXECUTION_ID or ENTRY_POINT would rewrite every log line. Given in `env`, each
+# still applies.
+FRAMEWORK_ENV_KEYS = (
+    "FUNCTION_TARGET",
+    "FUNCTION_SOURCE",
+    "FUNCTION_SIGNATURE_TYPE",
+    "FUNCTION_USE_ASGI",
+    "HOST",
+    "PORT",
+    "DEBUG",
+    "THREADS",
+    "CLOUD_RUN_TIMEOUT_SECONDS",
+    "GUNICORN_LOG_LEVEL",
+    "THREADED_TIMEOUT_ENABLED",
+    "LOG_EXECUTION_ID",
+    "ENTRY_POINT",
 )
 
 
@@ -112,7 +132,8 @@ class ProxyProcess:
 
     def spawn(self) -> subprocess.Popen[bytes]:
         """Start the process without waiting for it to listen (for cold-start timing)."""
-        environ = {k: v for k, v in os.environ.items() if k not in PROXY_ENV_KEYS}
+        scrubbed = {*PROXY_ENV_KEYS, *FRAMEWORK_ENV_KEYS}
+        environ = {k: v for k, v in os.environ.items() if k not in scrubbed}
         environ.update(self.env)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         pinning = ["taskset", "-c", self.cpus] if self.cpus else []

@@ -72,3 +72,15 @@ def test_unusable_authorization_headers_are_invalid_client(proxy, emulator, http
     response = http.post(proxy.token_url, data=auth0_token_form("c"), headers=headers)
     assert_invalid_client(response)
     assert emulator.token_requests() == []
+
+
+# HTTP lets a field value carry bytes beyond ASCII (obs-text, RFC 9110 section 5.5); base64
+# never does, and Basic credentials must then be refused like any other unusable ones.
+@pytest.mark.parametrize("authorization", [b"Basic \xe9\xe9\xe9\xe9", b"Basic YQ==\xff"])
+def test_basic_credentials_with_bytes_beyond_ascii_are_invalid_client(
+    proxy, emulator, http, authorization
+):
+    headers = {**secret_headers(), "Authorization": authorization}
+    response = http.post(proxy.token_url, data=auth0_token_form("c"), headers=headers)
+    assert_invalid_client(response, "not valid base64")
+    assert emulator.token_requests() == []

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
+from devtools.proxy_process import REPO
 from tests.helpers import APP, auth0_token_form, secret_headers
 
 
@@ -134,3 +136,36 @@ def test_basic_and_body_secret_together_are_refused(proxy, emulator, http):
 def test_refusals_carry_no_store(proxy, http):
     response = http.post(proxy.token_url, data={}, headers=secret_headers())
     assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("field", ["code", "redirect_uri", "client_secret"])
+def test_json_strings_with_a_lone_surrogate_are_refused(proxy, emulator, http, field):
+    # JSON's \ud800 escape decodes to a string that has no UTF-8 form, so it cannot be sent on.
+    form = auth0_token_form("c")
+    body = json.dumps({**form, field: "x"}).replace('"x"', '"\\ud800"').encode()
+    headers = {**secret_headers(), "Content-Type": "application/json"}
+    response = http.post(proxy.token_url, content=body, headers=headers)
+    assert_refused(response, 400, "invalid_request", emulator, field)
+
+
+# functions-framework routes these itself, ahead of the function (functions_framework/aio), and
+# the README must say so: (method, path, status, how the README names it).
+FRAMEWORK_ANSWERS = [
+    ("GET", "/robots.txt", 404, "`GET /robots.txt`"),
+    ("GET", "/favicon.ico", 404, "`GET /favicon.ico`"),
+    ("TRACE", "/proxy/token", 405, "`TRACE`"),
+]
+
+
+def test_the_requests_functions_framework_answers_itself_are_the_readmes(proxy, emulator, http):
+    section = (REPO / "README.md").read_text().split("## The token proxy (`proxy/`)")[1]
+    section = section.split("\n## ")[0]
+    assert "functions-framework answers these itself" in section
+    before = len(proxy.log_records())
+    for method, path, status, named in FRAMEWORK_ANSWERS:
+        response = http.request(method, proxy.url + path, headers=secret_headers())
+        assert response.status_code == status
+        assert response.headers["content-type"].startswith("text/plain")
+        assert named in section, named
+    assert proxy.log_records()[before:] == []  # the proxy never saw them
+    assert emulator.token_requests() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devtools.proxy_process import ProxyProcess
-from tokenproxy import DEFAULT_TOKEN_URL, ConfigError, Settings
+from tokenproxy import DEFAULT_TOKEN_URL, PROBE_HEADER, ConfigError, Settings
 
 
 def test_defaults():
@@ -147,3 +147,53 @@ def test_an_unusable_token_url_stops_the_proxy_at_start_up_with_one_log_line():
     assert record["severity"] == "CRITICAL"
     assert record["outcome"] == "config_error"
     assert "TIKTOK_TOKEN_URL must name a host" in record["message"]
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        # Hosts urllib parses but httpx refuses: every exchange would end in a 500.
+        (
+            {"TIKTOK_TOKEN_URL": "https://999.1.1.1/v2/oauth/token/"},
+            "TIKTOK_TOKEN_URL must be a URL with a valid host",
+        ),
+        ({"TIKTOK_TOKEN_URL": "https://[v1.x]/t/"}, "TIKTOK_TOKEN_URL must be a URL with a valid"),
+        ({"TIKTOK_TOKEN_URL": "https://xn--zz/t/"}, "TIKTOK_TOKEN_URL must be a URL with a valid"),
+        (
+            {"UPSTREAM_PROXY_URL": "http://256.0.0.1:3128"},
+            "UPSTREAM_PROXY_URL must be a URL with a valid host",
+        ),
+        # A digit to str.isdigit() that int() does not read.
+        ({"UPSTREAM_MAX_CONNECTIONS": "²"}, "UPSTREAM_MAX_CONNECTIONS must be a whole number"),
+    ],
+)
+def test_values_the_client_cannot_use_stop_the_proxy_at_start_up(make_emulator, env, problem):
+    proxy = ProxyProcess({"TIKTOK_TOKEN_URL": make_emulator.token_url, **env})
+    try:
+        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
+            proxy.start()
+    finally:
+        proxy.stop()  # should the check ever let it start, leave no server behind
+    assert "Traceback" not in proxy.output()
+    (record,) = proxy.log_records()
+    assert (record["severity"], record["outcome"]) == ("CRITICAL", "config_error")
+    assert problem in record["message"]
+
+
+def test_the_probe_header_cannot_carry_the_proxy_secret(make_emulator):
+    # Every request that passed the secret check would carry it, so every login would be
+    # logged as a probe and vanish from the login metrics and alerts.
+    proxy = ProxyProcess(
+        {
+            "TIKTOK_TOKEN_URL": make_emulator.token_url,
+            "PROXY_SECRET": "s3",
+            "PROXY_SECRET_HEADER": PROBE_HEADER.lower(),
+        }
+    )
+    try:
+        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
+            proxy.start()
+    finally:
+        proxy.stop()
+    (record,) = proxy.log_records()
+    assert f"PROXY_SECRET_HEADER must not be {PROBE_HEADER.lower()!r}" in record["message"]

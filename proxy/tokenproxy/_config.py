@@ -20,15 +20,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import httpx
+
 __all__ = ["DEFAULT_TOKEN_URL", "ConfigError", "Settings"]
 
 DEFAULT_TOKEN_URL = "https://open.tiktokapis.com/v2/oauth/token/"  # noqa: S105 - a URL
 DEFAULT_SECRET_HEADER = "X-Proxy-Secret"  # noqa: S105 - a header name
 # RFC 9110 section 5.6.2: a header name is a token.
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-# Headers the proxy reads for other purposes, or that a proxy in front may rewrite.
+# Headers the proxy reads for other purposes (x-proxy-probe is _app.PROBE_HEADER: carrying the
+# secret in it would log every login as a probe), or that a proxy in front may rewrite.
 _RESERVED_HEADERS = frozenset(
-    {"authorization", "content-type", "content-length", "transfer-encoding", "host", "connection"}
+    {
+        "authorization",
+        "content-type",
+        "content-length",
+        "transfer-encoding",
+        "host",
+        "connection",
+        "x-proxy-probe",
+    }
 )
 # Visible ASCII: what a header value can carry unchanged (RFC 9110 section 5.5).
 _VISIBLE = re.compile(r"[\x21-\x7e]+")
@@ -186,7 +197,10 @@ def _url_problem(url: str, *, creds: bool = False) -> str | None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parses the port, raising ValueError when it is not one
-    except ValueError:
+        # The client's own parser is stricter (e.g. an IPv4 address like 999.1.1.1, an IDNA
+        # label): what it refuses would fail every exchange with a 500, so refuse it here.
+        httpx.URL(url).host  # noqa: B018 - decodes the host as each request will
+    except (ValueError, httpx.InvalidURL):  # IDNA errors are UnicodeError, a ValueError
         return "must be a URL with a valid host and port"
     checks = (
         (parts.scheme not in ("http", "https"), "must be an http(s) URL"),
@@ -200,7 +214,8 @@ def _url_problem(url: str, *, creds: bool = False) -> str | None:
 def _count(raw: str | None, name: str, problems: list[str], *, default: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+    # isascii: str.isdigit() also admits characters such as "²" that int() cannot read.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1000:
         problems.append(f"{name} must be a whole number from 1 to 1000, got {raw!r}")
         return default
     return int(raw)

@@ -6,7 +6,6 @@ No I/O here: bytes and dicts in, dicts out, ProxyError subclasses for anything r
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from dataclasses import dataclass, field
@@ -106,8 +105,19 @@ def _parse_json(body: bytes) -> dict[str, str]:
     for name, value in document.items():
         if not isinstance(value, str):
             raise RequestRejected(f"parameter {name!r} must be a string")
+        if not value.isascii() and not _is_unicode_text(value):
+            raise RequestRejected(f"parameter {name!r} is not Unicode text (a lone surrogate)")
         params[name] = value
     return params
+
+
+def _is_unicode_text(value: str) -> bool:
+    """False for a string with a lone surrogate (JSON's "\\ud800"): it has no UTF-8 form to send."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -189,7 +199,9 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
         )
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
+        # binascii.Error, UnicodeDecodeError, and the plain ValueError of a header that carried
+        # bytes beyond ASCII (HTTP allows them in a field value, base64 does not).
         raise invalid_client("the HTTP Basic credentials are not valid base64 UTF-8") from None
     user, sep, password = decoded.partition(":")
     if not sep:
