@@ -64,6 +64,7 @@ class Registration:
     retain_on_delete: bool = False
     ignore_changes: tuple[str, ...] = ()
     additional_secret_outputs: tuple[str, ...] = ()
+    delete_before_replace: bool = False
 
 
 def _urn(stack: str, project: str, qualified_type: str, name: str) -> str:

@@ -3,10 +3,11 @@
 Shared by the tests and `make plan`. The mocks echo every input and add the computed outputs the
 program reads (URLs, emails, ids), with `preview=False` so no `apply` is silently skipped. Each
 resource also keeps its RegisterResource request as serialised for the engine (`wire`: secrets
-marked on their own leaf) and its options. The program's read of the stack's last deployment
-(`pulumi:pulumi:readStackResourceOutputs`) is answered from `deployed` (a `pulumi stack export`
-read by `read_state`), or without any state when there is none (offline, not known). Warnings the
-program logs are kept in `ProgramRun.warnings`.
+marked on their own leaf) and its options. The program's reads of the stack's last deployment
+(`pulumi:pulumi:readStackOutputs`, `pulumi:pulumi:readStackResourceOutputs`) are answered from
+`deployed` (a `pulumi stack export` read by `read_state`) as the engine of a DIY backend answers
+them, or without any state when there is none (offline, not known). Warnings the program logs
+are kept in `ProgramRun.warnings`.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from devtools.engine import AliasSpec, Registration, engine_urns
+from devtools.engine import ROOT_STACK_TYPE, AliasSpec, Registration, engine_urns
 
 __all__ = [
     "PROJECT",
+    "READ_STACK_OUTPUTS",
     "READ_STACK_RESOURCE_OUTPUTS",
     "ExportedValue",
     "MockedResource",
@@ -42,6 +44,7 @@ __all__ = [
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = "tiktok-connection"
 ORGANIZATION = "organization"  # what a DIY backend calls every stack's organization
+READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
 READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs"
 DeployedState = Mapping[str, Mapping[str, Any]]  # URN -> {"type": ..., "outputs": {...}}
 
@@ -60,6 +63,7 @@ class MockedResource:
     retain_on_delete: bool = False
     ignore_changes: tuple[str, ...] = ()
     secret_outputs: tuple[str, ...] = ()  # additionalSecretOutputs: outputs the engine keeps secret
+    delete_before_replace: bool = False
     wire: dict[str, Any] = field(default_factory=dict)  # inputs as serialised: secrets on the leaf
 
 
@@ -87,10 +91,11 @@ class ProgramRun:
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """`deployed`: the stack's last deployment, as `read_state` reads it; None: unknown.
-    `versions` holds the secret versions created so far ((secret, logical name) -> its number);
-    pass the same dict to the runs of successive deployments, and a version keeps its number
-    while new ones get the next, as in Secret Manager."""
+    """`deployed`: the stack's last deployment, as `read_state` reads it ({}: never deployed);
+    None: unknown. `invokes` lists the tokens the program invoked, in order. `versions` holds the
+    secret versions created so far ((secret, logical name) -> its number); pass the same dict to
+    the runs of successive deployments, and a version keeps its number while new ones get the
+    next, as in Secret Manager."""
 
     def __init__(
         self,
@@ -102,6 +107,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     ) -> None:
         self.project, self.region, self.deployed = project, region, deployed
         self.resources: list[MockedResource] = []
+        self.invokes: list[str] = []
         self.versions = {} if versions is None else versions
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -124,9 +130,25 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"{name}-id"
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        if args.token == READ_STACK_RESOURCE_OUTPUTS:
+        self.invokes.append(args.token)
+        if args.token == READ_STACK_OUTPUTS:  # the root stack's outputs ({} before any)
             if self.deployed is None:  # unlike the engine's: no `outputs`, the state is unknown
+                return {"name": args.args.get("name")}, []
+            root = [r for r in self.deployed.values() if r.get("type") == ROOT_STACK_TYPE]
+            outputs = dict(root[0].get("outputs") or {}) if root else {}
+            return {"name": args.args.get("name"), "outputs": outputs, "secretOutputNames": []}, []
+        if args.token == READ_STACK_RESOURCE_OUTPUTS:
+            if self.deployed is None:
                 return {"name": args.args.get("stackName")}, []
+            if not self.deployed:
+                # A DIY backend's stack that was never deployed has no snapshot, and the engine's
+                # GetStackResourceOutputs reads its resources without checking: the CLI crashes
+                # (pulumi/pulumi pkg/backend/backend.go; `pulumi stack init` on a gs:// backend
+                # saves a checkpoint whose `latest` is nil, pkg/backend/diy/backend.go).
+                raise RuntimeError(
+                    "panic: runtime error: invalid memory address or nil pointer dereference "
+                    "(readStackResourceOutputs of a stack that was never deployed)"
+                )
             return {"name": args.args.get("stackName"), "outputs": dict(self.deployed)}, []
         return {}, []
 
@@ -197,6 +219,7 @@ class RecordingMonitor(MockMonitor):
             retain_on_delete=request.retainOnDelete,
             ignore_changes=tuple(request.ignoreChanges),
             additional_secret_outputs=tuple(request.additionalSecretOutputs),
+            delete_before_replace=request.deleteBeforeReplace,
         )
         self.registrations.append(registration)
         self.by_name[(request.type, request.name)] = registration
@@ -278,6 +301,7 @@ def run_program(
         resource.retain_on_delete = registration.retain_on_delete
         resource.ignore_changes = registration.ignore_changes
         resource.secret_outputs = registration.additional_secret_outputs
+        resource.delete_before_replace = registration.delete_before_replace
         resource.wire = registration.object
     urns = engine_urns(monitor.registrations, stack, PROJECT)
     run = ProgramRun(

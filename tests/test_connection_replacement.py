@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
@@ -29,22 +30,32 @@ BASELINE = json.loads((REPO / "tests" / "fixtures" / "stacks-0.1.0.json").read_t
 
 
 def state_of(program: ProgramRun, stack: str) -> dict[str, dict[str, Any]]:
-    """What the stack's state holds after `program` was deployed: URN -> type and outputs."""
+    """What the stack's state holds after `program` was deployed: URN -> type and outputs (the
+    root stack's outputs being the program's exports)."""
     urns = engine_urns(program.registrations, stack, PROJECT)
     outputs = {(r.typ, r.name): r.outputs for r in program.resources}
-    return {
+    state = {
         urns[reg.monitor_urn]: {"type": reg.type, "outputs": outputs[(reg.type, reg.name)]}
         for reg in program.registrations
         if reg.custom and reg.type != ROOT_STACK_TYPE
     }
+    exports = {key: exported.value for key, exported in program.exports.items()}
+    return {_root(stack): {"type": ROOT_STACK_TYPE, "outputs": exports}, **state}
 
 
 def state_of_0_1_0(stack: str) -> dict[str, dict[str, Any]]:
-    return {
+    state = {
         r["urn"]: {"type": r["type"], "outputs": {**r["inputs"], **r.get("computed", {})}}
         for r in BASELINE[stack]["resources"]
         if r["custom"]
     }
+    # 0.1.0 exported the connection's name among its outputs, as every version since.
+    root = {"type": ROOT_STACK_TYPE, "outputs": {"connectionName": "tiktok"}}
+    return {_root(stack): root, **state}
+
+
+def _root(stack: str) -> str:
+    return f"urn:pulumi:{stack}::{PROJECT}::{ROOT_STACK_TYPE}::{PROJECT}-{stack}"
 
 
 DEPLOYED = {
@@ -132,13 +143,15 @@ def test_without_retain_on_delete_the_refusal_says_the_users_links_go():
 
 
 def test_a_component_in_another_program_is_held_to_the_same_rule():
+    """Once its stack has an output (only then is the state read: test_stack_state_read.py)."""
     config = {"gcp:project": "acme-login-dev", "gcp:region": "europe-west1"}
 
     def login(connection_name: str) -> None:
-        TikTokLogin(
+        login = TikTokLogin(
             "acme",
             TikTokLoginArgs(client_key="k", client_secret="s", connection_name=connection_name),
         )
+        pulumi.export("tiktokTokenUrl", login.token_url)
 
     first = run_program(
         stack="dev", config=config, secret_keys=[], program=lambda: login("acme"), deployed={}

@@ -51,6 +51,8 @@ def problems_of(error: InvalidArgumentsError, key: str) -> list[str]:
         ("connectionName", "connection_name", "tik tok"),
         ("connectionName", "connection_name", "tiktok-"),
         ("clientKey", "client_key", ""),
+        ("clientKey", "client_key", "sbaw abc123"),
+        ("clientKey", "client_key", "sbawabc123,awdef456"),
         ("displayName", "display_name", " "),
         ("enabledClients", "enabled_clients", "clientA"),
         ("maxInstances", "max_instances", 0),
@@ -135,6 +137,22 @@ def test_production_without_protect_reads_the_same_from_the_component():
 def test_a_component_name_with_google_is_refused_for_the_bucket_it_would_name():
     with pytest.raises(InvalidArgumentsError, match="without 'google'"):
         declare(("google-login", {}))
+    # Cloud Storage also refuses a bucket name that begins with "goog".
+    with pytest.raises(InvalidArgumentsError, match="not starting with 'goog'"):
+        declare(("googly-login", {}))
+
+
+def test_a_stack_name_with_google_is_refused_for_the_bucket_it_would_name():
+    """The stack's name is part of the source bucket's, which Cloud Storage refuses when it holds
+    "google" (cloud.google.com/storage/docs/buckets#naming): said before anything is declared,
+    rather than by a failed bucket create halfway through the first `up`."""
+    mocks = RecordingMocks("p", "r")
+    with pytest.raises(InvalidArgumentsError) as caught:
+        declare(("tiktok", {}), stack="google-ads-prod", mocks=mocks)
+    (problem,) = caught.value.problems
+    assert problem.startswith("stack: 'google-ads-prod' ")
+    assert "without 'google'" in problem
+    assert mocks.resources == []
 
 
 def test_every_problem_is_reported_at_once_with_the_python_spelling_explained():
@@ -191,15 +209,25 @@ def test_long_names_are_cut_with_a_hash_so_two_instances_still_differ():
     assert len(set(buckets)) == 2 and all(len(b) <= 63 for b in buckets)
 
 
-def test_the_0_1_successor_cuts_long_names_as_0_1_did():
-    stack = "production-europe-west-1"
+def test_the_0_1_successor_keeps_the_names_0_1_gave():
+    """Its function and secret are cut as 0.1.0 cut them (both appear in metric filters and IAM
+    conditions); its runtime account's id, which GCP cuts at 30 characters, is hashed like every
+    new name (two long, similar stack names shared one), and an account 0.1.0 made keeps its id
+    through ignoreChanges (tests/test_two_instances.py)."""
+    stack = "production-europe-west-1-and-a-name-long-enough-for-the-function"
     program = declare(("tiktok", {}), ("tiktok-eu", {}), stack=stack)
-    accounts = {a.name: a.inputs["accountId"] for a in program.of_type(ACCOUNT)}
-    assert accounts["tiktok-runtime"] == f"tiktok-proxy-{stack}"[:30].rstrip("-")  # 0.1.0's rule
-    assert accounts["tiktok-eu-runtime"] != f"tiktok-eu-proxy-{stack}"[:30]
+    functions = {f.name: f.inputs["name"] for f in program.of_type(FUNCTION)}
+    assert functions["tiktok-function"] == f"tiktok-token-proxy-{stack}"[:63].rstrip("-")
+    assert functions["tiktok-eu-function"] != f"tiktok-eu-token-proxy-{stack}"[:63]
+    accounts = {a.name: a for a in program.of_type(ACCOUNT)}
+    runtime = accounts["tiktok-runtime"]
+    assert runtime.inputs["accountId"] != f"tiktok-proxy-{stack}"[:30]
+    assert len(runtime.inputs["accountId"]) == 30
+    assert runtime.ignore_changes == ("accountId",)
+    assert accounts["tiktok-eu-runtime"].ignore_changes == ()
     # A name 0.1.0 never had is hashed, for the successor too.
-    assert accounts["tiktok-build"] != f"tiktok-build-{stack}"[:30]
-    assert len(accounts["tiktok-build"]) == 30
+    assert accounts["tiktok-build"].inputs["accountId"] != f"tiktok-build-{stack}"[:30]
+    assert len(accounts["tiktok-build"].inputs["accountId"]) == 30
 
 
 def test_only_the_0_1_successor_carries_aliases():

@@ -24,6 +24,13 @@ from tiktok_auth0.config import DECLARED, DEFAULTS, ConfigError
         ({"connectionName": "tiktok-"}, "connectionName", "starting and ending"),
         ({"clientKey": ""}, "clientKey", "required"),
         ({"clientKey": None}, "clientKey", "required"),
+        # The proxy takes ALLOWED_CLIENT_KEYS comma-separated and refuses to start on a key with a
+        # space; TikTok's authorize page refuses anything but the key: caught here, not by a
+        # function that never starts or a login that fails.
+        ({"clientKey": "sbaw abc123"}, "clientKey", "letters and digits"),
+        ({"clientKey": "sbawabc123,awdef456"}, "clientKey", "one client key"),
+        ({"clientKey": " sbawabc123"}, "clientKey", "letters and digits"),
+        ({"clientKey": ["sbawabc123"]}, "clientKey", "letters and digits"),
         ({"clientSecret": None}, "clientSecret", "pulumi config set --secret clientSecret"),
         ({"maxInstances": 0}, "maxInstances", ">= 1"),
         ({"maxInstances": "ten"}, "maxInstances", "whole number >= 1"),

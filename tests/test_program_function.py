@@ -81,6 +81,16 @@ def test_source_bucket_is_named_like_the_other_resources_and_existing_ones_keep_
     assert bucket.ignore_changes == ("name",)
 
 
+def test_a_source_bucket_that_must_be_replaced_is_deleted_first():
+    """Its name does not change with its location (a new `gcp:region` replaces it), and bucket
+    names are global: created before the old one is deleted, Pulumi's default, the new bucket
+    would be refused as a name in use and the `up` would stop. It holds only build inputs,
+    which the program uploads again."""
+    bucket = run().one(BUCKET)
+    assert bucket.delete_before_replace is True
+    assert bucket.inputs["forceDestroy"] is True
+
+
 def test_every_api_the_resources_need_is_enabled_first_and_kept_on_destroy():
     program = run(monitoring=False)  # the monitoring API: test_program_monitoring.py
     services = {s.inputs["service"]: s for s in program.of_type(SERVICE)}

@@ -187,6 +187,16 @@ def test_each_alert_watches_its_metric_and_says_what_broke_and_what_to_do(progra
     assert resource.inputs["displayName"] == f"{FN}: {alert.title}"
 
 
+def test_every_alert_policy_is_created_after_the_function(program):
+    """A new log-based metric takes minutes before an alert policy may watch it (Cloud
+    Monitoring answers 404 "Cannot find metric(s) that match type ... If a metric was created
+    recently, it could take up to 10 minutes", hashicorp/terraform-provider-google#11102). The
+    metrics are created first; waiting for the function, whose build takes minutes, gives them
+    that time on a first deploy."""
+    for resource in program.of_type(ALERT_POLICY):
+        assert "tiktok-function" in resource.depends_on, resource.name
+
+
 def test_the_dashboard_charts_every_metric_the_uptime_check_and_the_thresholds():
     program = run(alertUpstreamFailures=7, alertRefusedCalls=9, alertLatencyP95Ms=2500)
     dashboard = json.loads(program.one(DASHBOARD).inputs["dashboardJson"])
@@ -202,6 +212,27 @@ def test_the_dashboard_charts_every_metric_the_uptime_check_and_the_thresholds()
     assert any(f'metric.label.check_id="{check_id}"' in f for f in filters)
     thresholds = {t["value"] for c in charts for t in c.get("thresholds", [])}
     assert thresholds == {7, 9, 2500}
-    for tile in tiles:  # tiles inside the 48-column grid, none overlapping
-        assert tile["xPos"] + tile["width"] <= dashboard["mosaicLayout"]["columns"]
-    assert len({(t["xPos"], t["yPos"]) for t in tiles}) == len(tiles)
+    for tile in tiles:  # tiles inside the 48-column grid, none overlapping (0 is left out)
+        assert tile.get("xPos", 0) + tile["width"] <= dashboard["mosaicLayout"]["columns"]
+    assert len({(t.get("xPos", 0), t.get("yPos", 0)) for t in tiles}) == len(tiles)
+
+
+def test_the_dashboard_json_holds_no_default_value_the_api_leaves_out():
+    """The Dashboards API answers in proto3 JSON, which leaves out zero values (a tile in the
+    first column or row, a threshold of 0), and the gcp provider compares what it reads with the
+    program's JSON after dropping only the keys the API added (`monitoringDashboardDiffSuppress`;
+    hashicorp/terraform-provider-google#16173): a zero the program writes would be a change on
+    every `pulumi up`, and the deploy's `--expect-no-changes` preview would always fail."""
+    program = run(alertUpstreamFailures=0, alertRefusedCalls=0)
+    dashboard = json.loads(program.one(DASHBOARD).inputs["dashboardJson"])
+
+    def defaults(value: Any, path: str) -> list[str]:
+        if isinstance(value, dict):
+            found = [path] if not value else []
+            return found + [p for k, v in value.items() for p in defaults(v, f"{path}.{k}")]
+        if isinstance(value, list):
+            found = [path] if not value else []
+            return found + [p for i, v in enumerate(value) for p in defaults(v, f"{path}[{i}]")]
+        return [path] if value in (0, "") else []  # False == 0 too
+
+    assert defaults(dashboard, "") == []

@@ -18,6 +18,7 @@ from devtools.mock_runtime import REPO
 from tiktok_auth0 import TikTokLoginArgs
 from tiktok_auth0.plugin import COMPONENTS, PACKAGE
 from tiktok_auth0.tiktok import LOGIN_SCOPES, USER_ID_FIELDS
+from tiktok_auth0.token_proxy import REQUEST_CONCURRENCY
 
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
 STRING, ARRAY = PropertyType.STRING, PropertyType.ARRAY
@@ -165,6 +166,8 @@ def test_every_property_is_documented_with_its_allowed_values(login):
     assert "1 to 128 letters, digits and dashes" in inputs["connectionName"]
     assert "whole number from 0 to `max_instances`" in inputs["minInstances"]
     assert "whole number, 1 or more" in inputs["maxInstances"]
+    # What one instance serves is the concurrency the function is deployed with.
+    assert f"up to {REQUEST_CONCURRENCY} token exchanges at once" in inputs["maxInstances"]
     for flag in ("protect", "retainOnDelete", "production"):
         assert "true or false" in inputs[flag], flag
     assert "Must be true when `production` is" in inputs["protect"]
@@ -195,3 +198,17 @@ def test_the_package_and_its_one_component(schema, login):
     assert login.description.startswith("TikTok login behind Auth0")
     assert "\n    " not in login.description
     json.dumps(schema)  # what the plugin serves
+
+
+def test_the_readme_lists_every_argument_and_output(login):
+    """ "Use it from your own program" names the component's arguments and outputs: all of them."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Use it from your own program") : readme.index("## Upgrading")]
+    section = " ".join(section.split())
+    arguments = re.search(r"Its arguments: (.*?); they mean", section)
+    outputs = re.search(r"Its outputs: (.*?)\.", section)
+    assert arguments and outputs
+    named = re.findall(r"`(\w+)`", arguments.group(1))
+    assert named == list(TikTokLoginArgs.__annotations__)
+    python_outputs = {login.outputs_mapping[name] for name in login.outputs}
+    assert set(re.findall(r"`(\w+)`", outputs.group(1))) == python_outputs

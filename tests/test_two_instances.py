@@ -9,6 +9,7 @@ the other working.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import pytest
@@ -25,6 +26,7 @@ from tests.program import (
     SECRET,
     SECRET_ACCESS,
     SERVICE,
+    run,
 )
 from tiktok_auth0 import TikTokLogin, TikTokLoginArgs
 
@@ -128,3 +130,19 @@ def _all_of(program: ProgramRun, instance: str) -> list[MockedResource]:
     return [
         r for typ in {r.typ for r in program.resources} for r in by_instance(program, typ)[instance]
     ]
+
+
+def test_two_stacks_of_this_repository_in_one_project_get_distinct_accounts():
+    """This repository's instance is `tiktok`, which carries 0.1.0's resources; two of its stacks
+    whose names share their first 17 characters (`staging-europe-west1`, `...-west2`) must still
+    get distinct runtime accounts, whose ids GCP cuts at 30 characters, in one project. A stack
+    that 0.1.0 deployed keeps the id it has (ignoreChanges), as its bucket keeps its name."""
+    accounts = {
+        stack: next(r for r in run(stack).of_type(ACCOUNT) if r.name == "tiktok-runtime")
+        for stack in ("staging-europe-west1", "staging-europe-west2")
+    }
+    ids = {stack: account.inputs["accountId"] for stack, account in accounts.items()}
+    assert ids["staging-europe-west1"] != ids["staging-europe-west2"], ids
+    for account in accounts.values():
+        assert re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", account.inputs["accountId"])
+        assert account.ignore_changes == ("accountId",)

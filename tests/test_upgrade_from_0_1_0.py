@@ -256,3 +256,18 @@ def _comparable(value: Any, placeholders: dict[str, str] | None = None, key: str
     elif isinstance(value, str):
         value = placeholders.get(value, value)
     return value
+
+
+def test_the_readme_names_what_an_upgrade_creates():
+    """`Upgrading from 0.1.0` lists what the preview will show created beside the old resources."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Upgrading from 0.1.0") : readme.index("### What one warm")]
+    section = " ".join(section.split())
+    services = ADDED["gcp:projects/service:Service"]
+    apis = sorted(name.removeprefix("tiktok-api-") for name in services)
+    named = re.search(r"(\w+) more APIs \(([\w, ]+)\)", section)
+    assert named, "the upgrade section names the APIs it enables"
+    assert sorted(re.split(r", (?:and )?| and ", named.group(2))) == apis
+    assert named.group(1) == {3: "three", 4: "four", 5: "five"}[len(apis)]
+    for what in ("log-based metrics", "alert policies", "uptime check", "dashboard"):
+        assert what in section, what

@@ -5,7 +5,8 @@ proxy as `token-proxy` (type `tiktok:gcp:TokenProxy`) and the connection as `tik
 `tiktok:auth0:SocialConnection`). Their successor is the `TikTokLogin` named `tiktok`: its two
 components carry aliases to those URNs, and Pulumi derives their children's aliases from them
 (`token-proxy-function` for `tiktok-function`), so `pulumi up` updates rather than replaces. The
-same instance cuts over-long physical names without a hash, as 0.1.0 did. Any other instance
+same instance cuts its function's and its secret's over-long names without a hash, as 0.1.0 did,
+and keeps its runtime account's id from the state (a new stack's is hashed). Any other instance
 gets no alias, so two instances never claim the same old resource.
 """
 

@@ -11,6 +11,14 @@ state, of the family Pulumi's own stack references use; read-only and synchronou
 before any resource is declared), and finds there this component's connection by its URN, which
 ends in `$auth0:index/connection:Connection::<name>-connection` in every version since 0.1.0. A
 read that fails fails the run.
+
+That read is only asked for a stack whose outputs (`pulumi:pulumi:readStackOutputs`, the read
+behind stack references) show a finished deployment: the engine's `GetStackResourceOutputs` reads
+the stack's snapshot without checking that there is one, and a stack on a DIY backend (`pulumi
+login gs://...`) that was never deployed has none, so asking would crash the Pulumi CLI on the
+first preview of every new stack (pulumi/pulumi pkg/backend/backend.go; its stack outputs are
+read with that check, pkg/backend/diy/state.go `getSnapshotStackOutputs`). A stack without outputs
+(new, or whose every deployment failed) is therefore not checked.
 """
 
 from __future__ import annotations
@@ -19,9 +27,12 @@ from dataclasses import dataclass
 
 import pulumi
 
-__all__ = ["READ_STACK_RESOURCE_OUTPUTS", "Replacement", "check_replacement"]
+__all__ = ["READ_STACK_OUTPUTS", "READ_STACK_RESOURCE_OUTPUTS", "Replacement", "check_replacement"]
 
+READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
 READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs"
+NO_STATE = "no state was returned"
+NO_OUTPUTS = "the stack has no outputs yet, so it has finished no deployment to check against"
 CONNECTION_TYPE = "auth0:index/connection:Connection"
 
 
@@ -75,10 +86,12 @@ class Replacement:
                 "acknowledges; remove replaceConnection once it is deployed"
             ]
         if self.acknowledged and self.acknowledged != self.declared and self.deployed is None:
+            offline = self.unread == NO_STATE
+            later = "; `pulumi preview` checks it against the stack" if offline else ""
             return [
                 f"replaceConnection: {self.acknowledged!r} would be replaced by {self.declared!r} "
                 f"({self._fate(self.acknowledged)}), but the deployed connection was not read "
-                f"({self.unread}); `pulumi preview` checks it against the stack"
+                f"({self.unread}){later}"
             ]
         if self.acknowledged and self.deployed is not None:
             return [
@@ -112,10 +125,15 @@ def _deployed_names(component: str) -> tuple[frozenset[str] | None, str]:
     # be checked is not let through. An answer without `outputs` (the engine's always has them,
     # empty for a new stack) means the state is not known: make plan's offline runtime.
     stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    stack_outputs = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": stack}).value or {}
+    if stack_outputs.get("outputs") is None:
+        return None, NO_STATE
+    if not stack_outputs["outputs"]:  # never deployed: asking for its resources crashes the CLI
+        return None, NO_OUTPUTS
     answer = pulumi.runtime.invoke(READ_STACK_RESOURCE_OUTPUTS, {"stackName": stack}).value or {}
     resources = answer.get("outputs")
     if resources is None:
-        return None, "no state was returned"
+        return None, NO_STATE
     suffix = f"${CONNECTION_TYPE}::{component}-connection"
     names = {
         str((resource.get("outputs") or {}).get("name"))

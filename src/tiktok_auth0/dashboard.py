@@ -61,13 +61,15 @@ def dashboard_json(
         _text(function_name),
     ]
     tiles = [
-        {
-            "xPos": (index % 2) * TILE_WIDTH,
-            "yPos": (index // 2) * TILE_HEIGHT,
-            "width": TILE_WIDTH,
-            "height": TILE_HEIGHT,
-            "widget": widget,
-        }
+        _without_zeros(
+            {
+                "xPos": (index % 2) * TILE_WIDTH,
+                "yPos": (index // 2) * TILE_HEIGHT,
+                "width": TILE_WIDTH,
+                "height": TILE_HEIGHT,
+                "widget": widget,
+            }
+        )
         for index, widget in enumerate(charts)
     ]
     dashboard = {
@@ -75,6 +77,14 @@ def dashboard_json(
         "mosaicLayout": {"columns": COLUMNS, "tiles": tiles},
     }
     return json.dumps(dashboard, sort_keys=True, separators=(",", ":"))
+
+
+def _without_zeros(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields without those that are 0. The API answers in proto3 JSON, which leaves zeros
+    out (0 is every number's default), and the gcp provider diffs what it reads against this
+    JSON after dropping only the keys the API added: a 0 written here would be a change on every
+    `pulumi up` (hashicorp/terraform-provider-google#16173)."""
+    return {key: value for key, value in fields.items() if value != 0}
 
 
 def _series(
@@ -110,7 +120,7 @@ def _chart(
     series = _series(_metric_filter(metric, function_name), "ALIGN_DELTA", "REDUCE_SUM", window, by)
     chart: dict[str, Any] = {"dataSets": [{**series, "plotType": "STACKED_BAR"}]}
     if threshold is not None:
-        chart["thresholds"] = [{"value": threshold, "label": "alert"}]
+        chart["thresholds"] = [_without_zeros({"value": threshold, "label": "alert"})]
     return {"title": title, "xyChart": chart}
 
 
@@ -128,7 +138,7 @@ def _latency_chart(function_name: str, threshold: float) -> dict[str, Any]:
         "title": "Exchange latency (ms)",
         "xyChart": {
             "dataSets": data_sets,
-            "thresholds": [{"value": threshold, "label": "p95 alert"}],
+            "thresholds": [_without_zeros({"value": threshold, "label": "p95 alert"})],
         },
     }
 

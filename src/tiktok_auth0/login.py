@@ -25,9 +25,9 @@ class TikTokLoginArgs(TypedDict):
 
     client_key: str
     (
-        "Client key of the TikTok app (TikTok for Developers > your app > Login Kit), e.g. "
-        "`sbawxxxxxxxxxxxxxx` for a sandbox app. Not a secret: it is part of the authorize URL. "
-        "Required."
+        "Client key of the TikTok app (TikTok for Developers > your app > Login Kit): letters "
+        "and digits, e.g. `sbawxxxxxxxxxxxxxx` for a sandbox app. Not a secret: it is part of "
+        "the authorize URL. Required."
     )
     client_secret: pulumi.Input[str]
     (
@@ -79,7 +79,7 @@ class TikTokLoginArgs(TypedDict):
     max_instances: NotRequired[int]
     (
         "Upper bound on token proxy instances: a whole number, 1 or more; each instance serves "
-        "up to 80 token exchanges at once. Default: 10."
+        "up to 32 token exchanges at once. Default: 10."
     )
     protect: NotRequired[bool]
     (
@@ -102,9 +102,9 @@ class TikTokLoginArgs(TypedDict):
     replace_connection: NotRequired[str]
     (
         "The name of the deployed Auth0 connection that this change replaces, to acknowledge a "
-        "new `connection_name` (checked against the stack's last deployment; without it such a "
-        "change is refused before anything is declared). Remove it once deployed. Default: "
-        "empty (no replacement)."
+        "new `connection_name` (checked against the stack's last deployment, read once the "
+        "stack has outputs; without it such a change is refused before anything is declared). "
+        "Remove it once deployed. Default: empty (no replacement)."
     )
     monitoring: NotRequired[bool]
     (
@@ -302,7 +302,9 @@ def _settings(name: str, args: TikTokLoginArgs) -> tuple[dict[str, Any], Replace
     settings["gcp_project"], settings["gcp_region"] = project, region
     if isinstance(settings["scopes"], list | tuple):
         settings["scopes"] = tuple(settings["scopes"])
-    problems = validation.check_component_name(name)
+    problems = validation.check_component_name(name) + validation.check_stack_name(
+        pulumi.get_stack()
+    )
     problems += validation.check_keys(given, TikTokLoginArgs.__annotations__, "TikTokLogin")
     problems += validation.check(settings)
     if problems:

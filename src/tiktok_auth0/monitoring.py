@@ -60,9 +60,13 @@ def declare_monitoring(
     after_apis = pulumi.ResourceOptions(parent=parent, depends_on=apis)
     metrics = {m.key: _metric(name, m, function_name, project, after_apis) for m in METRICS}
     uptime = _uptime_check(name, function, header, header_value, project, after_apis)
+    # After the function, whose build takes minutes: a new log-based metric may take that long
+    # before a policy can watch it (Cloud Monitoring's 404 "Cannot find metric(s) that match
+    # type ... could take up to 10 minutes", hashicorp/terraform-provider-google#11102).
+    after = [*apis, function]
     policies = {
         alert.key: _alert_policy(
-            name, alert, function_name, metrics, uptime, settings, apis, parent
+            name, alert, function_name, metrics, uptime, settings, after, parent
         )
         for alert in ALERTS
     }
@@ -169,7 +173,7 @@ def _alert_policy(
     metrics: Mapping[str, gcp.logging.Metric],
     uptime: gcp.monitoring.UptimeCheckConfig,
     settings: Mapping[str, Any],
-    apis: Sequence[pulumi.Resource],
+    after: Sequence[pulumi.Resource],
     parent: pulumi.Resource,
 ) -> gcp.monitoring.AlertPolicy:
     threshold = float(settings[alert.threshold]) if alert.threshold else alert.fixed_threshold
@@ -231,7 +235,7 @@ def _alert_policy(
         notification_channels=_channels(settings["alert_notification_channels"]),
         alert_strategy=strategy,
         # The metric must exist before a policy can watch it.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*apis, watched]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*after, watched]),
     )
 
 

@@ -10,6 +10,12 @@ import pulumi_gcp as gcp
 
 from . import _compat, validation
 from ._tokens import type_token
+from .build_account import (
+    BUILD_PROJECT_ROLES,
+    BUILD_SOURCE_ROLE,
+    BuildAccount,
+    declare_build_account,
+)
 from .monitoring import MONITORING_APIS, Monitoring, declare_monitoring
 from .naming import (
     BUCKET_NAME_MAX,
@@ -49,18 +55,6 @@ REQUIRED_APIS = (
     "secretmanager",
     "logging",
 )
-# The least Google documents for a custom build account of a function: write the build's logs
-# and its image, read the function's source (cloud.google.com/functions/docs/securing/
-# build-custom-sa; Cloud Build's July 2024 change, cloud.google.com/build/docs/
-# cloud-build-service-account-updates, is why the default build identity cannot be relied on).
-# The two project roles cannot be narrowed further (logs are written to the project, and the
-# gcf-artifacts repository only exists once Cloud Functions made it at the first deploy); reading
-# the source is granted on the source bucket only.
-BUILD_PROJECT_ROLES = {
-    "log-writer": "roles/logging.logWriter",
-    "artifact-writer": "roles/artifactregistry.writer",
-}
-BUILD_SOURCE_ROLE = "roles/storage.objectViewer"
 RUNTIME = "python313"
 ENTRY_POINT = "token"
 # The deployed shape, sized by measurement (make bench; README, "Performance"): one vCPU and one
@@ -188,6 +182,7 @@ class TokenProxy(pulumi.ComponentResource):
             **{key: args.get(key, validation.DEFAULTS[key]) for key in OPERATIONS_ARGS},
         }
         problems = validation.check_component_name(name)
+        problems += validation.check_stack_name(pulumi.get_stack())
         problems += validation.check_keys(args, TokenProxyArgs.__annotations__, "TokenProxy")
         problems += validation.check(settings)
         if problems:
@@ -202,11 +197,16 @@ class TokenProxy(pulumi.ComponentResource):
         after_apis = pulumi.ResourceOptions(parent=self, depends_on=apis)
         source_object = self._create_source(after_apis)
         account = self._create_service_account(after_apis)
-        build_account = self._create_build_account(after_apis)
-        build_grants = self._create_build_grants(build_account, source_object, after_apis)
+        build = declare_build_account(
+            self._name,
+            account_id=self._physical_name("build", SERVICE_ACCOUNT_ID_MAX, since_0_1=False),
+            project=self._settings["gcp_project"],
+            source_bucket=source_object.bucket,
+            opts=after_apis,
+        )
         secrets, access = self._create_proxy_secret(account, after_apis)
         function = self._create_function(
-            source_object, account, build_account, secrets, [*apis, access, *build_grants]
+            source_object, account, build, secrets, [*apis, access, *build.grants]
         )
         self._create_public_invoker(function)
         # Auth0's header takes it only once the function accepts it (proxy_secret.py).
@@ -216,7 +216,7 @@ class TokenProxy(pulumi.ComponentResource):
         self.url = function.url
         self.function_name = function.name
         self.service_account_email = account.email
-        self.build_service_account_email = build_account.email
+        self.build_service_account_email = build.account.email
         self.source_sha256 = self._source.sha256
         self.proxy_secret = header_value
         self.proxy_secret_header = PROXY_SECRET_HEADER
@@ -280,9 +280,10 @@ class TokenProxy(pulumi.ComponentResource):
             force_destroy=True,  # it holds only build inputs that the program re-uploads
             # 0.1.0 and 0.2.0 let Pulumi name the bucket (`token-proxy-source-1a2b3c4` in 0.1.0,
             # `<name>-source-1a2b3c4` in 0.2.0): a bucket that exists keeps its name rather than
-            # being replaced; a new one gets the name above.
+            # being replaced; a new one gets the name above. A replacement (a new region) keeps
+            # the name too, and bucket names are global: the old bucket goes first.
             opts=pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(ignore_changes=["name"])
+                opts, pulumi.ResourceOptions(ignore_changes=["name"], delete_before_replace=True)
             ),
         )
         source: ProxySource = self._source
@@ -295,50 +296,17 @@ class TokenProxy(pulumi.ComponentResource):
         )
 
     def _create_service_account(self, opts: pulumi.ResourceOptions) -> gcp.serviceaccount.Account:
+        # Hashed when cut, for every instance: 0.1.0's plain cut at 30 characters gave two stacks
+        # whose names share 17 characters (`staging-europe-west1`, `-west2`) one account id in
+        # one project. A stack 0.1.0 deployed keeps the id it has (an id cannot change in place).
+        keep = pulumi.ResourceOptions(ignore_changes=["accountId"]) if not self._hashed else None
         return gcp.serviceaccount.Account(
             f"{self._name}-runtime",
-            account_id=self._physical_name("proxy", SERVICE_ACCOUNT_ID_MAX),
+            account_id=self._physical_name("proxy", SERVICE_ACCOUNT_ID_MAX, since_0_1=False),
             display_name=f"TikTok token proxy ({pulumi.get_stack()}); no project roles",
             project=self._settings["gcp_project"],
-            opts=opts,
+            opts=pulumi.ResourceOptions.merge(opts, keep),
         )
-
-    def _create_build_account(self, opts: pulumi.ResourceOptions) -> gcp.serviceaccount.Account:
-        return gcp.serviceaccount.Account(
-            f"{self._name}-build",
-            account_id=self._physical_name("build", SERVICE_ACCOUNT_ID_MAX, since_0_1=False),
-            display_name=f"TikTok token proxy build ({pulumi.get_stack()}); logs, image, source",
-            project=self._settings["gcp_project"],
-            opts=opts,
-        )
-
-    def _create_build_grants(
-        self,
-        account: gcp.serviceaccount.Account,
-        source_object: gcp.storage.BucketObject,
-        opts: pulumi.ResourceOptions,
-    ) -> list[pulumi.Resource]:
-        member = account.email.apply(lambda email: f"serviceAccount:{email}")
-        grants: list[pulumi.Resource] = [
-            gcp.projects.IAMMember(
-                f"{self._name}-build-{purpose}",
-                project=self._settings["gcp_project"],
-                role=role,
-                member=member,
-                opts=opts,
-            )
-            for purpose, role in BUILD_PROJECT_ROLES.items()
-        ]
-        grants.append(
-            gcp.storage.BucketIAMMember(
-                f"{self._name}-build-source-reader",
-                bucket=source_object.bucket,
-                role=BUILD_SOURCE_ROLE,
-                member=member,
-                opts=opts,
-            )
-        )
-        return grants
 
     def _create_proxy_secret(
         self, account: gcp.serviceaccount.Account, opts: pulumi.ResourceOptions
@@ -373,16 +341,14 @@ class TokenProxy(pulumi.ComponentResource):
         self,
         source_object: gcp.storage.BucketObject,
         account: gcp.serviceaccount.Account,
-        build_account: gcp.serviceaccount.Account,
+        build: BuildAccount,
         secrets: ProxySecrets,
         depends_on: list[pulumi.Resource],
     ) -> gcp.cloudfunctionsv2.Function:
         project = self._settings["gcp_project"]
         # The build runs as its own account, never the project's default build identity (which
         # may be missing, too weak, or an Editor running third-party install code).
-        build_service_account = pulumi.Output.concat(
-            "projects/", project, "/serviceAccounts/", build_account.email
-        )
+        build_service_account = build.resource_name(project)
         return gcp.cloudfunctionsv2.Function(
             f"{self._name}-function",
             name=self._physical_name("token-proxy", FUNCTION_NAME_MAX),

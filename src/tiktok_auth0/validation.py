@@ -23,6 +23,7 @@ __all__ = [
     "check",
     "check_component_name",
     "check_keys",
+    "check_stack_name",
     "schema_name",
 ]
 
@@ -47,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     "proxy_secret_generation": 0,
     "proxy_secret_keep_previous": False,
 }
+# A TikTok client key is letters and digits (`sbaw...` for a sandbox app, `aw...` in
+# production); dashes and underscores are let through. Nothing else: the proxy's
+# ALLOWED_CLIENT_KEYS is comma-separated and refuses a key with a space, and the key is sent in
+# the authorize URL.
+CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,126}[A-Za-z0-9])?$")
 COMPONENT_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
 # A DNS host name of two labels or more, lowercase, the last one starting with a letter (RFC 1123
@@ -111,20 +117,49 @@ def check_keys(given: Iterable[str], allowed: Iterable[str], component: str) -> 
 
 
 def check_component_name(name: str) -> list[str]:
-    """The component's name becomes part of GCP resource names, so it must suit them (Cloud
-    Storage refuses a bucket name containing "google": cloud.google.com/storage/docs/buckets)."""
-    if isinstance(name, str) and COMPONENT_NAME.match(name) and "google" not in name:
+    """The component's name becomes part of GCP resource names, so it must suit them, and it
+    begins the source bucket's (Cloud Storage refuses a bucket name that contains "google" or
+    begins with "goog": cloud.google.com/storage/docs/buckets#naming)."""
+    if (
+        isinstance(name, str)
+        and COMPONENT_NAME.match(name)
+        and "google" not in name
+        and not name.startswith("goog")
+    ):
         return []
     return [
         f"name: {name!r} is not allowed; use lowercase letters, digits and dashes, starting "
-        "with a letter, not ending with a dash and without 'google' (it names the GCP resources)"
+        "with a letter, not ending with a dash, not starting with 'goog' and without 'google' "
+        "(it names the GCP resources)"
+    ]
+
+
+def check_stack_name(stack: str) -> list[str]:
+    """The stack's name is part of the source bucket's, which Cloud Storage refuses when it
+    contains "google" (cloud.google.com/storage/docs/buckets#naming)."""
+    if "google" not in stack.lower():
+        return []
+    return [
+        f"stack: {stack!r} is not usable; the stack's name is part of the GCP resources' names, "
+        "and Cloud Storage refuses a bucket name with 'google' in it: use a stack name "
+        "without 'google' (pulumi stack rename)"
     ]
 
 
 def _client_key(value: object) -> list[str]:
-    if isinstance(value, str) and value.strip():
+    if not isinstance(value, str) or not value.strip():
+        return ["required; the client key of your TikTok app (Login Kit)"]
+    if CLIENT_KEY.match(value):
         return []
-    return ["required; the client key of your TikTok app (Login Kit)"]
+    if "," in value:
+        return [
+            f"{value!r} is not one client key; give the one key of this TikTok app (the proxy "
+            "reads a comma as a list of keys)"
+        ]
+    return [
+        f"{value!r} is not a client key; TikTok's are letters and digits, e.g. sbawxxxxxxxxxxxx "
+        "(no spaces, quotes or brackets: copy it from TikTok for Developers > your app)"
+    ]
 
 
 def _client_secret(value: object) -> list[str]:

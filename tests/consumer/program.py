@@ -59,10 +59,11 @@ class Mocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", outputs
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        # The component reads the stack's last deployment; a new stack has none. (The mock
-        # monitor needs a list of failures, even an empty one, not None.)
-        if args.token == "pulumi:pulumi:readStackResourceOutputs":
-            return {"name": args.args["stackName"], "outputs": {}}, []
+        # The component reads the stack's outputs, and its last deployment only when there are
+        # some; a new stack has none. (The mock monitor needs a list of failures, even an empty
+        # one, not None.)
+        if args.token == "pulumi:pulumi:readStackOutputs":
+            return {"name": args.args["name"], "outputs": {}}, []
         return {}, []
 
 
