@@ -8,7 +8,8 @@ read-only scopes) are all set, and are skipped when none is.
 
 Prints one line per check: "✓" passed, "✗" failed (then the likely cause and the fix), "-"
 skipped (with the reason). Exit status: 0 when every check that ran passed, 1 when any failed,
-2 on a usage error, which is one line on stderr. Nothing it prints holds a secret.
+2 on a usage error, which is one line on stderr; 130 when interrupted. Nothing it prints holds
+a secret, and it never ends in a traceback.
 """
 
 from __future__ import annotations
@@ -252,6 +253,15 @@ def _proxy_secret(
         return None, failed(exc.detail, cause=exc.cause, fix=exc.fix)
     except Exception as exc:
         return None, crashed(exc)
+    if not _VISIBLE.fullmatch(secret):
+        # Never sent: no HTTP header carries it, and h11's refusal would quote the value.
+        return None, failed(
+            f"the latest version of {invocation.secret_id} is not visible ASCII without spaces",
+            cause="a version added by hand holds a value no HTTP header can carry (the program "
+            "generates letters and digits)",
+            fix="disable that version (gcloud secrets versions disable), then "
+            f"{invocation.deployment.redeploy}",
+        )
     return secret, passed(f"latest version of {invocation.secret_id}, from Secret Manager")
 
 
@@ -273,11 +283,24 @@ def render(name: str, outcome: Outcome) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the doctor and return its exit status (0, 1 or 2; 130 when interrupted)."""
     out = sys.stdout
     if isinstance(out, io.TextIOWrapper):
         out.reconfigure(errors="replace")  # a terminal that cannot show ✓ still gets the report
     try:
-        invocation = parse(sys.argv[1:] if argv is None else argv, os.environ, sys.stdin)
+        return _report(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        print("doctor: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop, and leave nothing for the exit's flush to fail on.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _report(argv: list[str]) -> int:
+    try:
+        invocation = parse(argv, os.environ, sys.stdin)
     except UsageError as exc:
         print(f"doctor: {exc}", file=sys.stderr)
         return 2
@@ -285,16 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"doctor: stack {deployment.stack}, function {deployment.function_url}", flush=True)
     counts = dict.fromkeys(MARKS, 0)
     headers = {"User-Agent": "tiktok-auth0-doctor/1"}
-    try:
-        with httpx.Client(timeout=TIMEOUT, headers=headers) as client:
-            for name, outcome in run(invocation, client):
-                counts[outcome.status] += 1
-                print(render(name, outcome), flush=True)
-    except KeyboardInterrupt:
-        print("doctor: interrupted", file=sys.stderr)
-        return 130
+    with httpx.Client(timeout=TIMEOUT, headers=headers) as client:
+        for name, outcome in run(invocation, client):
+            counts[outcome.status] += 1
+            print(render(name, outcome), flush=True)
     ran = counts["passed"] + counts["failed"]
-    print(f"{counts['failed']} of {ran} checks failed, {counts['skipped']} skipped")
+    print(f"{counts['failed']} of {ran} checks failed, {counts['skipped']} skipped", flush=True)
     return 1 if counts["failed"] else 0
 
 
@@ -315,7 +334,9 @@ def _read_outputs(path: str, stack: str, stdin: TextIO) -> dict[str, Any]:
         raise UsageError(f"OUTPUTS is required: {USAGE}")
     where = "stdin" if path == "-" else repr(path)
     try:
-        text = stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        # A file as bytes: json detects UTF-8, -16 or -32 and skips a byte order mark, as
+        # Windows PowerShell writes one.
+        text: str | bytes = stdin.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise UsageError(
             f"cannot read OUTPUTS {where}: {exc.strerror}; write it with "
@@ -324,8 +345,8 @@ def _read_outputs(path: str, stack: str, stdin: TextIO) -> dict[str, Any]:
     except UnicodeDecodeError:
         text = ""
     try:
-        found = json.loads(text)
-    except ValueError:
+        found = json.loads(text.removeprefix("\ufeff") if isinstance(text, str) else text)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
         raise UsageError(
             f"OUTPUTS {where} is not JSON; write it with `pulumi stack output -s {stack} --json`"
         ) from None

@@ -1,8 +1,8 @@
 """A stand-in for the `gh` CLI (GitHub cannot be reached from here) for the workflows' scripts.
 
-It keeps issues and comments in a JSON file (FAKE_GH_STATE), applies `--jq` with the real jq, as
-gh does, and appends every call to FAKE_GH_LOG, so a test can run a workflow's script unchanged
-and read what it did to the pull request or the issues.
+It keeps issues, comments and main's tip in a JSON file (FAKE_GH_STATE), applies `--jq` with the
+real jq, as gh does, and appends every call to FAKE_GH_LOG, so a test can run a workflow's script
+unchanged and read what it did to the pull request or the issues.
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ class FakeGitHub:
     """A `gh` on PATH backed by a state file, and a runner for a workflow step's script."""
 
     def __init__(
-        self, root: Path, comments: Sequence[Any] = (), issues: Sequence[Any] = ()
+        self,
+        root: Path,
+        comments: Sequence[Any] = (),
+        issues: Sequence[Any] = (),
+        main: str = "0" * 40,
     ) -> None:
         self.root = root
         self.bin = root / "bin"
@@ -31,7 +35,9 @@ class FakeGitHub:
         gh.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" "$@"\n')
         gh.chmod(0o755)
         self.state_file = root / "state.json"
-        self.state_file.write_text(json.dumps({"comments": list(comments), "issues": list(issues)}))
+        self.state_file.write_text(
+            json.dumps({"comments": list(comments), "issues": list(issues), "main": main})
+        )
         self.log_file = root / "calls.jsonl"
         self.log_file.touch()
         self.summary = root / "summary.md"
@@ -105,7 +111,9 @@ def main(args: list[str]) -> int:
     if args[0] == "api":
         method = _option(args, "--method") or "GET"
         path = next(a for a in args[1:] if a.startswith("repos/"))
-        if method == "GET":
+        if method == "GET" and path.endswith("/commits/main"):
+            out = _jq({"sha": state["main"]}, _option(args, "--jq"))
+        elif method == "GET":
             out = _jq(state["comments"], _option(args, "--jq"))
         elif method == "POST":
             state["comments"].append(

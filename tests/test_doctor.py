@@ -5,12 +5,15 @@ error; the Auth0 checks skipped without Auth0 credentials."""
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
 import os
 import subprocess
 import sys
+import threading
 
+import httpx
 import pytest
 
 import tokenproxy
@@ -23,6 +26,9 @@ from devtools.doctor import (
     PROXY_SECRET_HEADER,
     PROXY_SECRET_ID,
     main,
+    parse,
+    render,
+    run,
 )
 from devtools.doctor_proxy import DUMMY_CODE, HEALTH_PATH, PROBE_HEADER
 from devtools.proxy_process import REPO, free_port
@@ -378,6 +384,25 @@ def test_without_credentials_for_secret_manager_the_secret_checks_are_skipped(do
     assert marks(stdout)["a call without the proxy secret is refused"] == "✓"
 
 
+@pytest.mark.parametrize("bad", ["\n", "\x00", "\x7f", "é"])
+def test_a_secret_version_that_is_no_header_value_fails_without_showing_it(proxy, bad):
+    """A version added by hand may hold a character no HTTP header can carry: the doctor says
+    so and never sends it (h11's refusal of such a header quotes the value, secret included)."""
+    hidden = f"start{bad}proxy-secret-middle-0123456789"
+    outputs = io.StringIO(json.dumps(outputs_for(proxy.url, connectionId=None)))
+    environ = {"PROXY_SECRET": ""}
+    invocation = parse(["--stack", "local", "--outputs", "-"], environ, outputs)
+    with httpx.Client(timeout=10) as client:
+        results = dict(run(invocation, client, read_secret=lambda _: hidden))
+    shown = "\n".join(render(name, outcome) for name, outcome in results.items())
+    assert "proxy-secret-middle" not in shown, shown
+    readable = results["the proxy secret is readable"]
+    assert readable.status == "failed"
+    assert "not visible ASCII" in readable.detail and "gcloud secrets versions" in readable.fix
+    for check in ("the health route accepts the proxy secret", "a token request with a dummy"):
+        assert line(shown, check).endswith("skipped (no proxy secret to present)")
+
+
 @pytest.mark.parametrize(
     ("case", "outputs", "env", "message"),
     [
@@ -425,6 +450,7 @@ def test_without_credentials_for_secret_manager_the_secret_checks_are_skipped(do
         ),
         ("no connection id", {CONNECTION_ID: None}, {}, "the outputs have no connectionId"),
         ("secret with spaces", {}, {"PROXY_SECRET": "two words"}, "PROXY_SECRET must be visible"),
+        ("nested too deep", "[" * 100_000, {}, "is not JSON; write it with `pulumi stack output"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(doctor, proxy, case, outputs, env, message):
@@ -447,6 +473,50 @@ def test_usage_errors_exit_2_with_one_line(doctor, proxy, case, outputs, env, me
     assert message in stderr, stderr
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_outputs_written_with_a_byte_order_mark_are_read(doctor, proxy, tmp_path, encoding):
+    """Windows PowerShell's `>` writes UTF-16 with a BOM, its `Out-File -Encoding utf8` UTF-8
+    with one; both are JSON (RFC 8259 lets a parser ignore the BOM)."""
+    path = tmp_path / "outputs-bom.json"
+    path.write_text(json.dumps(outputs_for(proxy.url, connectionId=None)), encoding=encoding)
+    args = ["--stack", "local", "--outputs", str(path)]
+    status, stdout, stderr = doctor(None, auth0=False, args=args, in_process=True)
+    assert status == 0, stdout + stderr
+
+
+def test_interrupted_while_reading_the_outputs_from_stdin(doctor, monkeypatch):
+    """Ctrl-C while `OUTPUTS=-` waits for its input: one line and 130, as after the checks."""
+
+    class Interrupted(io.StringIO):
+        def read(self, size: int | None = -1) -> str:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(sys, "stdin", Interrupted())
+    status = main(["--stack", "local", "--outputs", "-"])
+    assert status == 130
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(proxy, tmp_path):
+    """`make doctor ... | head -1`: once the pipe is closed, the doctor stops quietly."""
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(outputs_for(proxy.url, connectionId=None)))
+    environ = {k: v for k, v in os.environ.items() if k not in _AMBIENT}
+    environ["PROXY_SECRET"] = PROXY_SECRET
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devtools.doctor", "--stack", "local", "--outputs", str(path)],
+        cwd=REPO,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # before its first line: every write meets a closed pipe
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert stderr == "", stderr
+
+
 def test_a_usage_error_through_make_prints_the_doctors_line(doctor):
     status, stdout, stderr = doctor(None, make=True, args=["STACK=local"])
     assert status != 0  # make reports any failed recipe as 2
@@ -454,6 +524,61 @@ def test_a_usage_error_through_make_prints_the_doctors_line(doctor):
     first = stderr.splitlines()[0]
     assert first.startswith("doctor: OUTPUTS is required: make doctor STACK=<stack> OUTPUTS=")
     assert "Error 2" in stderr  # the doctor's own status, as make reports it
+
+
+class _NotTheProxy(http.server.BaseHTTPRequestHandler):
+    """What may answer at a function URL instead of the proxy: Google's 403 page, a redirect."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "https://accounts.google.com/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = b"<html><title>403 Forbidden</title></html>"
+        self.send_response(403)
+        self.send_header("Content-Type", "text/html; charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def not_the_proxy(tls):
+    """The same stand-in over plain HTTP and over TLS with a certificate nobody here trusts."""
+    servers = {}
+    for scheme in ("http", "https"):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotTheProxy)
+        if scheme == "https":
+            server.socket = tls.server_context().wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers[f"{scheme}://127.0.0.1:{server.server_address[1]}"] = server
+    yield {url.split(":")[0]: url for url in servers}
+    for server in servers.values():
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("scheme", "path", "seen", "cause"),
+    [
+        ("https", "", "CERTIFICATE_VERIFY_FAILED", "TLS failed: the certificate is not trusted"),
+        ("http", "", "HTTP 403 from something that is not the proxy", "roles/run.invoker for"),
+        ("http", "/redirect", "HTTP 302 from something", "something other than the token proxy"),
+    ],
+)
+def test_what_answers_instead_of_the_proxy_is_named(not_the_proxy, scheme, path, seen, cause):
+    url = not_the_proxy[scheme] + path
+    outputs = io.StringIO(json.dumps(outputs_for(url, connectionId=None)))
+    invocation = parse(["--stack", "local", "--outputs", "-"], {"PROXY_SECRET": "x"}, outputs)
+    with httpx.Client(timeout=10) as client:
+        (name, answered), *_ = run(invocation, client)
+    shown = render(name, answered)
+    assert answered.status == "failed" and seen in shown and cause in shown, shown
 
 
 def test_the_doctor_uses_the_proxys_health_route_and_probe_header():

@@ -11,6 +11,24 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import program
+from tests.program import (
+    ACCOUNT,
+    ALERT_POLICY,
+    BUCKET,
+    BUCKET_GRANT,
+    BUCKET_OBJECT,
+    BUILD_GRANT,
+    DASHBOARD,
+    FUNCTION,
+    INVOKER,
+    METRIC,
+    SECRET,
+    SECRET_ACCESS,
+    SECRET_VERSION,
+    SERVICE,
+    UPTIME_CHECK,
+)
 from tests.workflows import (
     ENVIRONMENT_SECRETS,
     IDENTITY_VARIABLES,
@@ -135,6 +153,41 @@ def test_the_read_only_identity_has_only_read_roles_and_they_are_the_documented_
     assert scopes == {"read:connections", "read:connections_options"}
 
 
+# The predefined role that reads, and the one that writes, each GCP type the program declares
+# (Google, "IAM roles and permissions": the type's get, and its create/update/delete permissions).
+GCP_ROLES: dict[str, tuple[str, str]] = {
+    SERVICE: ("roles/serviceusage.serviceUsageViewer", "roles/serviceusage.serviceUsageAdmin"),
+    ACCOUNT: ("roles/iam.serviceAccountViewer", "roles/iam.serviceAccountAdmin"),
+    BUCKET: ("roles/storage.bucketViewer", "roles/storage.admin"),
+    BUCKET_OBJECT: ("roles/storage.objectViewer", "roles/storage.admin"),
+    BUCKET_GRANT: ("roles/iam.securityReviewer", "roles/storage.admin"),
+    SECRET: ("roles/secretmanager.viewer", "roles/secretmanager.admin"),
+    SECRET_VERSION: ("roles/secretmanager.secretAccessor", "roles/secretmanager.admin"),
+    SECRET_ACCESS: ("roles/iam.securityReviewer", "roles/secretmanager.admin"),
+    FUNCTION: ("roles/cloudfunctions.viewer", "roles/cloudfunctions.admin"),
+    INVOKER: ("roles/iam.securityReviewer", "roles/run.admin"),
+    BUILD_GRANT: ("roles/iam.securityReviewer", "roles/resourcemanager.projectIamAdmin"),
+    METRIC: ("roles/logging.viewer", "roles/logging.configWriter"),
+    ALERT_POLICY: ("roles/monitoring.viewer", "roles/monitoring.editor"),
+    UPTIME_CHECK: ("roles/monitoring.viewer", "roles/monitoring.editor"),
+    DASHBOARD: ("roles/monitoring.viewer", "roles/monitoring.editor"),
+}
+
+
+def test_each_identity_can_read_or_write_every_gcp_type_the_program_declares():
+    """A refresh (drift, the approver's preview, each deploy's convergence check) reads every
+    resource with the read-only identity, a deploy writes them with the deployer: a type neither
+    can reach fails those runs with a 403."""
+    declared = {r.typ for r in program.run("prod").resources if r.typ.startswith("gcp:")}
+    assert ALERT_POLICY in declared  # monitoring is on by default
+    assert declared <= set(GCP_ROLES), f"which roles read and write {declared - set(GCP_ROLES)}?"
+    read, deploy = roles_of("$PREVIEW_SA"), roles_of("$DEPLOY_SA")
+    for typ in sorted(declared):
+        reader, writer = GCP_ROLES[typ]
+        assert reader in read, f"the read-only identity cannot read {typ}: grant {reader}"
+        assert writer in deploy, f"the deployer cannot write {typ}: grant {writer}"
+
+
 def test_each_identity_has_its_own_grant_on_its_own_state_bucket():
     state = [c for c in commands(WALKTHROUGH) if c.startswith("gcloud storage buckets add-iam")]
     assert {re.search(r"--role=(\S+)", c).group(1) for c in state} == {  # type: ignore[union-attr]
@@ -186,3 +239,38 @@ def test_the_interrupted_up_runbook():
     # The DIY backend keeps a stack's locks in .pulumi/locks/organization/<project>/<stack>/.
     for path in re.findall(r"gs://[\w-]+/(\.pulumi/locks/\S+?)/[`'*]", runbook):
         assert path == f".pulumi/locks/organization/{PROJECT}/prod", path
+
+
+def test_no_workflow_may_approve_a_pull_request():
+    """A pull request runs its own workflow file: it can grant itself `pull-requests: write` and
+    approve itself (a review that counts toward branch protection) unless the repository
+    forbids GitHub Actions to approve pull requests."""
+    (call,) = [c for c in commands(WALKTHROUGH) if "/actions/permissions/workflow" in c]
+    assert call.startswith('gh api --method PUT "repos/$REPO/actions/permissions/workflow"')
+    assert "-F can_approve_pull_request_reviews=false" in call
+    assert "-f default_workflow_permissions=read" in call
+
+
+def test_reviewers_of_production_environments_may_not_approve_their_own_runs():
+    """Without "Prevent self-review", the author of a pull request who is also a reviewer of
+    `prod-preview` lets their own code see production's credentials."""
+    rows = {
+        kind: next(r for r in GITOPS.splitlines() if r.startswith(f"| `{kind}` |"))
+        for kind in ("<stack>-preview", "<stack>")
+    }
+    for kind, row in rows.items():
+        assert "**Prevent self-review**" in row, kind
+    setup = " ".join(GITOPS[GITOPS.index("7. Add `staging`") :].split())
+    assert "required reviewers with **Prevent self-review**" in setup
+
+
+def test_the_day_two_routine_reads_the_state_as_an_identity_granted_to_read_it():
+    """Only the stack's two identities are granted anything on its state bucket, and `pulumi
+    config set` loads the stack from there: the routine first takes the read-only identity."""
+    (routine,) = [b for b in shell_blocks(DAY_TWO) if "git push" in b]
+    lines = commands(routine)
+    login = next(i for i, c in enumerate(lines) if c.startswith("pulumi login gs://"))
+    impersonate = next(i for i, c in enumerate(lines) if "--impersonate-service-account" in c)
+    assert impersonate < login
+    assert "--impersonate-service-account pulumi-preview@" in lines[impersonate]
+    assert re.search(r"`pulumi-preview`.*`roles/iam\.serviceAccountTokenCreator`", DAY_TWO, re.S)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fake_gh import FakeGitHub
 from tests.workflows import DEPLOY_ENVIRONMENTS, STACKS, Job, deploy_jobs, jobs
 
 DEPLOY_JOBS = deploy_jobs()
@@ -50,6 +51,34 @@ def test_each_deploy_previews_then_ups_with_refresh_then_proves_convergence(job)
         assert step.inputs.get("stack-name") == environment, step
         assert "continue-on-error" not in step.doc, f"{step} would hide a failure"
         assert step.condition in ("", "success()"), step
+
+
+def tip_check(job: Job):
+    """The step that refuses to deploy a commit other than main's tip."""
+    (step,) = [s for s in job.steps if "/commits/main" in s.run]
+    return step
+
+
+@pytest.mark.parametrize("job", DEPLOY_JOBS, ids=str)
+def test_a_deploy_job_first_checks_that_its_commit_is_still_mains_tip(job):
+    """A re-run of an older run (Re-run all jobs, on any past run) would deploy its old commit
+    over a newer one: every deploy job checks main's tip before its first Pulumi step."""
+    step = tip_check(job)
+    assert step.index < pulumi_steps(job)[0].index
+    assert step.doc["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    assert step.condition in ("", "success()")
+
+
+@pytest.mark.parametrize("job", DEPLOY_JOBS, ids=str)
+@pytest.mark.parametrize("moved", [False, True])
+def test_the_tip_check_passes_on_mains_tip_and_fails_behind_it(job, tmp_path, moved):
+    run_sha, tip = "a" * 40, ("b" if moved else "a") * 40
+    github = FakeGitHub(tmp_path, main=tip)
+    result = github.run(tip_check(job).run, GITHUB_SHA=run_sha, GH_TOKEN="ghs_fake")
+    assert result.returncode == (1 if moved else 0), result.stdout + result.stderr
+    if moved:
+        assert f"::error::main is at {tip}, not at {run_sha}" in result.stdout
+    assert github.calls == [["api", "repos/acme/tiktok-login/commits/main", "--jq", ".sha"]]
 
 
 def test_prod_deploys_after_dev_and_after_a_read_only_preview_for_the_approver():
