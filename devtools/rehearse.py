@@ -11,8 +11,10 @@ it -> the rendered profile script, run in Node against the emulator's user info,
 profile a TikTok user would get. Secrets, codes and tokens are shown masked.
 
 `--grant` rehearses a user who ticks only some of the scopes asked for (TikTok allows it):
-`make dev GRANT=user.info.basic`. An unknown stack, an unusable stack config or grant, and a busy
-port are one message and exit status 2 (1 for the port); a step that fails exits 1.
+`make dev GRANT=user.info.basic`; a grant without user.info.basic (`GRANT=user.info.profile`) is
+refused by the profile script, and the rehearsal ends there with its message. An unknown stack, an
+unusable stack config or grant, and a busy port are one message and exit status 2 (1 for the port);
+a step that fails exits 1.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import secrets
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -159,26 +162,42 @@ def rehearse(
             print(f"    proxy log: {proxy.log_records()[-1]['message']}")
 
             step(4, "Auth0 runs the connection's profile script (Node) with the token response")
-            script = render_profile_script(
-                stack.scopes, stack.user_id_field, user_info_url=tiktok.user_info_url
-            )
-            answer = run_profile_script(script, tokens["access_token"], tokens)
-            (info,) = [r for r in tiktok.requests if r.path == "/v2/user/info/"]
-            print(f"    the script asked TikTok for fields: {info.query['fields']}")
-            if "error" in answer:
-                raise SystemExit(f"profile script failed: {answer['error']}")
-            profile = answer["profile"]
-            print(
-                f"    Auth0 user: oauth2|{stack.connection_name}|{profile['user_id']}  "
-                f"({stack.user_id_field})"
-            )
-            for key, value in profile.items():
-                print(f"      {key}: {json.dumps(value)}")
+            profile = run_profile(stack, tiktok, tokens)
             leaked = [s for s in (app.client_secret, proxy_secret, code) if s in proxy.output()]
             print(f"\nSecrets in the proxy's logs: {len(leaked)}")
             if leaked:
                 raise SystemExit("a secret reached the proxy's logs")
             return {"tokens": tokens, "profile": profile, "tiktok": tiktok.url}
+
+
+def run_profile(stack: StackSettings, tiktok: TikTokEmulator, tokens: dict[str, Any]) -> Any:
+    """Step 4: the rendered profile script against the emulator, and the Auth0 user it gives.
+
+    Raises SystemExit with the script's own message when it refuses the login (as it does,
+    before calling TikTok, for a grant without the user id's scope).
+    """
+    script = render_profile_script(
+        stack.scopes, stack.user_id_field, user_info_url=tiktok.user_info_url
+    )
+    answer = run_profile_script(script, tokens["access_token"], tokens)
+    asked = [r.query["fields"] for r in tiktok.requests if r.path == "/v2/user/info/"]
+    if asked:
+        print(f"    the script asked TikTok for fields: {asked[0]}")
+    else:
+        print("    the script asked TikTok for nothing: it refused the login first")
+    if "error" in answer:
+        raise SystemExit(
+            f"error: the login fails at step 4: the profile script refused it with "
+            f'"{answer["error"]}", as Auth0 would show it (see Troubleshooting in the README)'
+        )
+    profile = answer["profile"]
+    print(
+        f"    Auth0 user: oauth2|{stack.connection_name}|{profile['user_id']}  "
+        f"({stack.user_id_field})"
+    )
+    for key, value in profile.items():
+        print(f"      {key}: {json.dumps(value)}")
+    return profile
 
 
 def main(argv: list[str] | None = None) -> int:
