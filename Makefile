@@ -63,16 +63,16 @@ plan: $(RUNTIME_STAMP) ## what `pulumi up` would declare for a stack, offline: [
 	@$(BIN)/python -m devtools.plan --stack "$(STACK)" $(if $(STATE),--state "$(STATE)")
 
 dev: need-node $(STAMP) ## rehearse a whole TikTok login locally with a stack's config: [STACK=dev] [GRANT=<scopes>] [PORT=<proxy port>]
-	@$(BIN)/python -m devtools.rehearse --stack "$(STACK)" --grant "$(GRANT)" $(if $(PORT),--port $(PORT))
+	@$(BIN)/python -m devtools.rehearse --stack "$(STACK)" --grant "$(GRANT)" $(if $(PORT),--port="$(PORT)")
 
 test: lint ## set everything up, lint, and run the test suite (real servers, Node, Pulumi mocks)
 	$(BIN)/pytest -m "not slow"
 
 proxy: $(RUNTIME_STAMP) ## serve the token proxy as Cloud Functions does: [PORT=3333], TIKTOK_TOKEN_URL, PROXY_SECRET, ...
-	@$(BIN)/python -m devtools.serve_proxy --port $(or $(PORT),3333)
+	@$(BIN)/python -m devtools.serve_proxy --port="$(or $(PORT),3333)"
 
 emulator: $(RUNTIME_STAMP) ## serve the TikTok emulator: [PORT=8081]
-	@$(BIN)/python -m devtools.tiktok_emulator --port $(or $(PORT),8081)
+	@$(BIN)/python -m devtools.tiktok_emulator --port="$(or $(PORT),8081)"
 
 doctor: $(STAMP) ## check a live deployment end to end: STACK=prod OUTPUTS=<file of stack outputs, or ->
 	@$(BIN)/python -m devtools.doctor --stack "$(STACK)" --outputs "$(OUTPUTS)"

@@ -13,8 +13,8 @@ profile a TikTok user would get. Secrets, codes and tokens are shown masked.
 `--grant` rehearses a user who ticks only some of the scopes asked for (TikTok allows it):
 `make dev GRANT=user.info.basic`; a grant without user.info.basic (`GRANT=user.info.profile`) is
 refused by the profile script, and the rehearsal ends there with its message. An unknown stack, an
-unusable stack config or grant, and a busy port are one message and exit status 2 (1 for the port);
-a step that fails exits 1.
+unusable stack config, grant or PORT, and a busy port are one message and exit status 2 (1 for the
+busy port); a step that fails exits 1.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pulumi
 
-from devtools.ports import PortInUseError, check_free
+from devtools.ports import PortInUseError, check_free, parse_port
 from devtools.profile_runner import run_profile_script
 from devtools.proxy_process import ProxyProcess, stop_on_sigterm
 from devtools.stacks import StackFileError, StackSettings, read_settings, stack_file
@@ -204,9 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", default="dev", help="the stack whose settings to use")
     parser.add_argument("--config-file", type=Path, help="default: Pulumi.<stack>.yaml")
-    parser.add_argument(
-        "--port", type=int, default=0, help="the proxy's port (default 0: a free one)"
-    )
+    parser.add_argument("--port", default="0", help="the proxy's port (default 0: a free one)")
     parser.add_argument(
         "--grant",
         default="",
@@ -214,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
+        port = parse_port(args.port, "make dev", 3334)
         stack = read_settings(args.stack, stack_file(args.stack, args.config_file))
         grant = parse_grant(args.grant, stack.scopes)
     except (StackFileError, ValueError) as exc:
@@ -224,9 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
-        if args.port:
-            check_free(args.port, "make dev")  # before anything starts (start checks again)
-        rehearse(stack, args.port or None, grant=grant)
+        if port:
+            check_free(port, "make dev")  # before anything starts (start checks again)
+        rehearse(stack, port or None, grant=grant)
     except PortInUseError as exc:
         print(f"error: {exc}, or leave PORT unset for a free one", file=sys.stderr)
         return 1

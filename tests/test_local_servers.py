@@ -64,6 +64,32 @@ def test_a_busy_port_is_one_line_naming_it_and_a_free_one(command, stranger):
     assert nobody_connected(stranger), "the command talked to the program holding its port"
 
 
+EXAMPLE_PORT = {"dev": 3334, "proxy": 3334, "emulator": 8082}  # the README's examples
+
+
+@pytest.mark.parametrize(
+    ("command", "port"),
+    [
+        ("proxy", "-5"),
+        ("dev", "70000"),
+        ("emulator", "99999"),
+        ("proxy", "abc"),
+        ("dev", "abc"),
+        ("emulator", "80.5"),
+    ],
+)
+def test_a_port_that_is_not_one_is_one_line_naming_port_its_range_and_an_example(command, port):
+    with Running([*MAKE, command, f"PORT={port}"], env=environment()) as running:
+        running.process.wait(timeout=120)
+    ours = [line for line in running.stderr if not re.match(r"make(\[\d+\])?: \*\*\*", line)]
+    assert ours == [
+        f"error: PORT={port} is not a port: give a whole number from 1 to 65535 (0 lets the "
+        f"system choose a free one), e.g. make {command} PORT={EXAMPLE_PORT[command]}"
+    ], running.output()
+    assert running.stderr[-1].endswith(f" {command}] Error 2"), running.output()  # exit status 2
+    assert running.stdout == []  # nothing started
+
+
 def test_make_proxy_says_where_it_listens_what_it_calls_and_how_to_use_the_emulator():
     port = free_port()
     with Running([*MAKE, "proxy", f"PORT={port}"], env=environment()) as running:

@@ -82,9 +82,9 @@ def test_make_dev_rehearses_a_user_who_unticks_user_info_basic_and_the_login_fai
     assert "Rehearsal complete" not in out
     ours, *make_says = result.stderr.splitlines()
     assert ours == (
-        "error: the login fails at step 4: the profile script refused it with \"TikTok user "
+        'error: the login fails at step 4: the profile script refused it with "TikTok user '
         "info: the user granted user.info.profile, which lacks user.info.basic (it carries "
-        "union_id)\", as Auth0 would show it (see Troubleshooting in the README)"
+        'union_id)", as Auth0 would show it (see Troubleshooting in the README)'
     )
     assert len(make_says) == 1 and make_says[0].endswith(" dev] Error 1"), make_says
     status = module("devtools.rehearse", "--grant", "user.info.profile").returncode
