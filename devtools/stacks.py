@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 
 from devtools.mock_runtime import PROJECT, REPO, run_program
+from devtools.pulumi_yaml import StackFileError, read_stack_file
 from tiktok_auth0 import load
 
 __all__ = [
@@ -31,11 +31,6 @@ __all__ = [
 ]
 
 PLACEHOLDER_SECRET = "plan-placeholder-secret"
-
-
-class StackFileError(ValueError):
-    """The stack does not exist, or its file cannot be read as Pulumi stack config; the message
-    is one line."""
 
 
 @dataclass(frozen=True)
@@ -132,15 +127,7 @@ def read_settings(stack: str, path: Path) -> StackSettings:
 
 
 def _parse(stack_file: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise StackFileError(f"{stack_file.name}{where}: not valid YAML: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise StackFileError(f"{stack_file.name}: not valid YAML: {exc}") from None
+    document = read_stack_file(stack_file) or {}
     if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
         raise StackFileError(f"{stack_file.name}: must be a mapping with a `config:` mapping")
     return document

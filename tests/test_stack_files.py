@@ -1,0 +1,76 @@
+"""Stack files (`Pulumi.<stack>.yaml`) as `make plan` and `make dev` read them: as the Pulumi CLI
+reads them, or refused in one line naming the file, the line and key where known, and the fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from devtools.mock_runtime import REPO
+
+DEV = (REPO / "Pulumi.dev.yaml").read_text()
+
+
+def plan(stack_file) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devtools.plan", "--stack", "dev", "--config-file", str(stack_file)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def refusal(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a refused stack file gets; nothing planned, no traceback."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.splitlines()
+    assert result.stdout == ""
+    return line
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_a_value_yaml_reads_as_a_date_is_refused_naming_the_key_its_line_and_the_quotes(tmp_path):
+    text = DEV.replace("displayName: TikTok", "displayName: 2024-01-01")
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{line_of(text, 'displayName')}: tiktok-connection:displayName: "
+        "2024-01-01 is a YAML timestamp, which the Pulumi CLI would pass on reformatted (as "
+        '2024-01-01 00:00:00 +0000 UTC); put it in quotes, "2024-01-01", to mean the text'
+    )
+
+
+def test_a_date_inside_a_list_is_refused_with_its_own_line(tmp_path):
+    client = "    - AbCdEf0123456789DevSpaClientId\n"
+    text = DEV.replace(client, f"{client}    - 2024-01-01\n")
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    line = refusal(plan(stack_file))
+    assert line.startswith(
+        f"error: Pulumi.dev.yaml:{line_of(text, '- 2024-01-01')}: "
+        "tiktok-connection:enabledClients: 2024-01-01 is a YAML timestamp"
+    ), line
+
+
+def test_a_stack_file_that_is_not_utf8_is_refused_naming_it_its_line_and_the_fix(tmp_path):
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_bytes(DEV.replace("TikTok\n", "T\xe9l\xe9\n").encode("latin-1"))
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{line_of(DEV, 'displayName')}: not UTF-8 (byte 0xe9), the only "
+        "encoding the Pulumi CLI reads; save the file as UTF-8 (in your editor, or with iconv -f "
+        "<its encoding> -t utf-8)"
+    )
+
+
+def test_a_quoted_date_and_a_utf8_byte_order_mark_are_read_as_the_pulumi_cli_reads_them(tmp_path):
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    text = DEV.replace("displayName: TikTok", 'displayName: "2024-01-01"')
+    stack_file.write_bytes(b"\xef\xbb\xbf" + text.encode())  # Pulumi strips a UTF-8 BOM
+    result = plan(stack_file)
+    assert result.returncode == 0, result.stderr
+    assert "\n      displayName = 2024-01-01\n" in result.stdout
