@@ -9,7 +9,7 @@ STATE  ?=
 PORT   ?=
 GRANT  ?=
 OUTPUTS ?=
-# What planning and the local servers need (pyproject's dependencies) ...
+# What planning and the local servers need (pyproject's dependencies and its plan extra) ...
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 # ... and, on top, the test and lint tools (the `dev` extra).
 STAMP  := $(VENV)/.installed
@@ -27,11 +27,11 @@ endif
 # refuses any dependency the lock does not pin), then the package around it, which must leave the
 # lock's versions alone (tests/test_proxy_lock.py fails if it does not).
 $(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt
-	@echo "Setting up $(VENV)/ (the first time takes about half a minute): pip installs the proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml pins and this project in editable mode (pip install -e ., so edits to src/ need no reinstall); its lines below show the progress."
+	@echo "Setting up $(VENV)/ (the first time takes about half a minute): pip installs the proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml pins and this project in editable mode (pip install -e '.[plan]', so edits to src/ need no reinstall); its lines below show the progress."
 	@sh devtools/ensure_venv.sh $(PYTHON) $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --require-hashes -r proxy/requirements.txt
-	$(BIN)/pip install -e .
+	$(BIN)/pip install -e '.[plan]'
 	@touch $@
 
 $(STAMP): $(RUNTIME_STAMP)

@@ -85,7 +85,7 @@ def test_the_first_install_says_what_it_does_and_how_long_it_takes(tmp_path):
 
 def test_make_plan_installs_only_what_planning_needs(tmp_path):
     planned = make("-n", "plan", f"VENV={tmp_path / 'venv'}").stdout
-    assert "pip install -e ." in planned
+    assert "pip install -e '.[plan]'" in planned
     assert "[dev]" not in planned and "npm" not in planned and "node" not in planned
     rehearsed = make("-n", "dev", f"VENV={tmp_path / 'venv'}").stdout
     assert "command -v node" in rehearsed and "pip install -e '.[dev]'" in rehearsed

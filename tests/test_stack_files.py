@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from devtools.mock_runtime import REPO
 
 DEV = (REPO / "Pulumi.dev.yaml").read_text()
@@ -74,3 +76,61 @@ def test_a_quoted_date_and_a_utf8_byte_order_mark_are_read_as_the_pulumi_cli_rea
     result = plan(stack_file)
     assert result.returncode == 0, result.stderr
     assert "\n      displayName = 2024-01-01\n" in result.stdout
+
+
+def test_a_key_set_twice_is_refused_naming_the_key_and_both_lines_as_the_pulumi_cli_does(tmp_path):
+    text = DEV + "  tiktok-connection:maxInstances: 7\n"
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    first, second = (i for i, line in enumerate(text.splitlines(), 1) if "maxInstances" in line)
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{second}: tiktok-connection:maxInstances is set twice (first "
+        f"on line {first}), which the Pulumi CLI refuses (yaml.v3: mapping key already "
+        "defined); keep one of them"
+    )
+
+
+def test_a_key_set_twice_inside_a_value_is_refused_too(tmp_path):
+    text = DEV.replace(
+        "  tiktok-connection:minInstances: 0\n", "  extra:object:\n    a: 1\n    a: 2\n"
+    )
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    assert refusal(plan(stack_file)).startswith(
+        f"error: Pulumi.dev.yaml:{line_of(text, 'a: 2')}: a is set twice (first on line "
+        f"{line_of(text, 'a: 1')})"
+    )
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "on", "off", "Yes", "y", "N"])
+def test_yes_no_on_off_are_text_as_in_yaml_1_2_so_protect_yes_is_refused_not_protected(
+    tmp_path, word
+):
+    text = (REPO / "Pulumi.prod.yaml").read_text().replace("protect: true", f"protect: {word}")
+    stack_file = tmp_path / "Pulumi.prod.yaml"
+    stack_file.write_text(text)
+    result = plan(stack_file)
+    assert result.returncode == 2, result.stdout
+    assert f"protect: must be true or false, got {word!r}" in result.stderr
+    assert "(protected" not in result.stdout
+
+
+def test_a_display_name_of_yes_stays_the_word(tmp_path):
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(DEV.replace("displayName: TikTok", "displayName: yes"))
+    result = plan(stack_file)
+    assert result.returncode == 0, result.stderr
+    assert "\n      displayName = yes\n" in result.stdout
+
+
+@pytest.mark.parametrize(("word", "read"), [("True", True), ("TRUE", True), ("tRUE", "tRUE")])
+def test_true_and_false_are_booleans_in_the_spellings_yaml_v3_accepts(tmp_path, word, read):
+    text = (REPO / "Pulumi.prod.yaml").read_text().replace("protect: true", f"protect: {word}")
+    stack_file = tmp_path / "Pulumi.prod.yaml"
+    stack_file.write_text(text)
+    result = plan(stack_file)
+    if read is True:
+        assert result.returncode == 0, result.stderr
+        assert "tiktok-connection (protected, retained on delete)" in result.stdout
+    else:
+        assert f"protect: must be true or false, got {read!r}" in result.stderr
