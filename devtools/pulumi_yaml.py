@@ -8,7 +8,8 @@ YAML 1.2 core schema, which ruamel.yaml reads here (its default version, pure-Py
 
 - only `true`, `True`, `TRUE`, `false`, `False`, `FALSE` are booleans; `yes`, `no`, `on`, `off`
   (YAML 1.1 booleans) are text (go-yaml/yaml v3 resolve.go, `resolveMapList`; decode.go reads
-  them as booleans only into a Go bool, never into the untyped values the CLI reads);
+  them as booleans only into a Go bool, never into the untyped values the CLI reads; the change
+  from v2 is go-yaml/yaml#214);
 - a key set twice in one mapping is an error (decode.go, `mapping`: "mapping key ... already
   defined at line N").
 
