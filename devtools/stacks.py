@@ -83,7 +83,10 @@ def load_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str], list
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     notes: list[str] = []
-    for key, value in (document.get("config") or {}).items():
+    for written, value in (document.get("config") or {}).items():
+        # The CLI reads a key without a namespace as the project's (pulumi/pulumi
+        # sdk/go/common/workspace/loaders.go, stackConfigNamespacedWithProject).
+        key = written if ":" in str(written) else f"{PROJECT}:{written}"
         if isinstance(value, dict) and "secure" in value:
             config[key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, key]
             notes.append(f"{key} is encrypted in {stack_file.name}; planned with a placeholder")

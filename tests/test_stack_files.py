@@ -134,3 +134,13 @@ def test_true_and_false_are_booleans_in_the_spellings_yaml_v3_accepts(tmp_path, 
         assert "tiktok-connection (protected, retained on delete)" in result.stdout
     else:
         assert f"protect: must be true or false, got {read!r}" in result.stderr
+
+
+def test_a_key_without_a_namespace_is_the_projects_as_the_pulumi_cli_reads_it(tmp_path):
+    """The CLI namespaces `clientKey:` as `tiktok-connection:clientKey` (pulumi/pulumi
+    sdk/go/common/workspace/loaders.go, stackConfigNamespacedWithProject)."""
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(DEV.replace("tiktok-connection:clientKey:", "clientKey:"))
+    result = plan(stack_file)
+    assert result.returncode == 0, result.stderr
+    assert "\n      options.clientId = sbawdevexampleclientkey\n" in result.stdout
