@@ -192,3 +192,31 @@ def test_each_resource_lists_its_inputs_then_what_is_known_after_deploy_each_sor
         assert later == sorted(later), block
         grouped += bool(later)
     assert grouped >= 5
+
+
+def test_make_plan_refuses_a_key_whose_namespace_misspells_the_projects():
+    """`tiktok-conection:maxInstances` was planned with the default maxInstances, 10."""
+    stack = "namespacetypo"
+    stack_file = REPO / f"Pulumi.{stack}.yaml"
+    text = (REPO / "Pulumi.dev.yaml").read_text()
+    stack_file.write_text(
+        text.replace("tiktok-connection:maxInstances", "tiktok-conection:maxInstances")
+    )
+    try:
+        result = subprocess.run(
+            ["make", "--no-print-directory", "plan", f"STACK={stack}"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        stack_file.unlink()
+    assert result.returncode != 0
+    assert (
+        "  - tiktok-conection:maxInstances: the namespace tiktok-conection is not this project's "
+        "(tiktok-connection) nor a provider's it uses (auth0, gcp, pulumi, random), so the key "
+        "would be ignored; did you mean tiktok-connection:maxInstances?"
+    ) in result.stderr.splitlines()
+    assert "Resources" not in result.stdout
