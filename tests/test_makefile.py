@@ -3,6 +3,7 @@ does, planning installs only what it needs, and a virtualenv of an unsupported P
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -27,15 +28,30 @@ esac
 """
 
 
-def make(*args: str) -> subprocess.CompletedProcess[str]:
+def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def path_without(folder: Path, *programs: str) -> dict[str, str]:
+    """This environment with a PATH that finds every program it finds now but `programs`: a
+    folder of links to them, as on a machine where those are not installed."""
+    folder.mkdir()
+    for directory in os.environ["PATH"].split(os.pathsep):
+        if not os.path.isdir(directory):
+            continue
+        for entry in os.scandir(directory):
+            link = folder / entry.name
+            if entry.name not in programs and not link.exists() and os.access(entry.path, os.X_OK):
+                link.symlink_to(entry.path)
+    return {**os.environ, "PATH": str(folder)}
 
 
 def phony_targets() -> set[str]:
@@ -129,3 +145,28 @@ def test_an_unsupported_python_is_explained_not_used(tmp_path):
 def test_every_target_is_in_the_readme(target):
     readme = (REPO / "README.md").read_text()
     assert f"`make {target}" in readme, target
+
+
+def test_install_and_lint_do_not_need_jq_only_the_tests_do(tmp_path):
+    """`make install` is the deployer's setup (Going live); jq only applies the workflows'
+    gh --jq filters in the tests."""
+    env = path_without(tmp_path / "bin", "jq")
+    assert subprocess.run(["sh", "-c", "command -v jq"], env=env, check=False).returncode != 0
+    installed = make("install", env=env)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert "jq" not in installed.stderr
+    assert "command -v jq" not in make("-n", "-B", "lint", env=env).stdout
+    tested = make("test", env=env)
+    assert tested.returncode != 0
+    assert tested.stderr.splitlines()[0] == (
+        "error: jq is needed for the workflow tests (they apply gh's --jq filters): "
+        "apt-get install jq"
+    )
+
+
+def test_install_does_not_need_node_to_run_the_profile_script():
+    installing = make("-n", "-B", "install").stdout
+    assert "command -v node" not in installing
+    assert "command -v npm" in installing  # it installs devtools/node_modules/ with npm
+    for target in ("dev", "test"):
+        assert "command -v node" in make("-n", "-B", target).stdout, target
