@@ -23,6 +23,28 @@ ifneq ($(shell $(BIN)/python -c 'import sys; print(sys.version_info >= (3, 11))'
 .PHONY: $(RUNTIME_STAMP) $(STAMP)
 endif
 
+# Two commands at once on a fresh clone (`make emulator` and `make proxy` in two terminals) must not
+# both build $(VENV)/: each stamp is made by an inner make holding a lock (flock, from util-linux),
+# which looks again at what is out of date once it has the lock, so the second command finds the
+# first one's setup done and waits for nothing more. Without flock (not Debian), no lock.
+SETUP_LOCK := $(VENV).lock
+LOCKED_SETUP = $(if $(shell command -v flock 2>/dev/null),flock "$(SETUP_LOCK)") $(MAKE) \
+  --no-print-directory -f "$(firstword $(MAKEFILE_LIST))" SETUP_LOCKED=1
+.PHONY: setup-runtime setup-dev
+
+ifndef SETUP_LOCKED
+$(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt
+	+@$(LOCKED_SETUP) setup-runtime
+
+$(STAMP): $(RUNTIME_STAMP)
+	+@$(LOCKED_SETUP) setup-dev
+else
+setup-runtime: $(RUNTIME_STAMP)
+	@:
+
+setup-dev: $(STAMP)
+	@:
+
 # The proxy's lock first, exactly as Cloud Functions installs it (hash-checked, and complete: pip
 # refuses any dependency the lock does not pin), then the package around it, which must leave the
 # lock's versions alone (tests/test_proxy_lock.py fails if it does not).
@@ -38,6 +60,7 @@ $(STAMP): $(RUNTIME_STAMP)
 	@echo "Adding the test and lint tools to $(VENV)/ (pyproject's dev extra: pytest, ruff, mypy, zizmor, httpx; about 15 s the first time)."
 	$(BIN)/pip install -e '.[dev]'
 	@touch $@
+endif
 
 # Checked by the targets that need them, and only those: Node runs the profile script (make dev,
 # make test); jq applies the workflows' gh --jq filters (make test). make install and make lint

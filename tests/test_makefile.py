@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -170,3 +171,45 @@ def test_install_does_not_need_node_to_run_the_profile_script():
     assert "command -v npm" in installing  # it installs devtools/node_modules/ with npm
     for target in ("dev", "test"):
         assert "command -v node" in make("-n", "-B", target).stdout, target
+
+
+def fresh_copy(folder: Path) -> Path:
+    """The repository's files (tracked, and new ones not ignored) as a fresh clone has them."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name)
+    return folder
+
+
+@pytest.mark.timeout(900)
+def test_two_commands_at_once_on_a_fresh_copy_set_up_one_venv_one_after_the_other(tmp_path):
+    """`make emulator` and `make proxy` in two terminals, as "Try the proxy by hand" does: both
+    need .venv/, which neither has yet. Concurrent pip runs in one virtualenv broke it
+    (ModuleNotFoundError: No module named 'pip._vendor.rich.console')."""
+    copy = fresh_copy(tmp_path / "clone")
+    started = [
+        subprocess.Popen(
+            ["make", "--no-print-directory", "plan"],
+            cwd=copy,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [command.communicate(timeout=840) for command in started]
+    for command, (out, err) in zip(started, outputs, strict=True):
+        assert command.returncode == 0, out + err
+        assert "Traceback" not in err and "Error" not in err, err
+        assert "Plan for stack 'dev'" in out
+    said = "".join(out for out, _ in outputs)
+    assert said.count("Setting up .venv/") == 1, said  # the second found it done
+    assert said.count("/bin/pip install --require-hashes") == 1, said
