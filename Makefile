@@ -134,8 +134,9 @@ lock-check: $(STAMP) ## check that the lock installs on the deployed python313, 
 	  --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -r proxy/requirements.txt
 	@echo "proxy/requirements.txt installs on python313, Linux x86_64"
 
-clean: ## remove what make installed and the caches (.venv/, node_modules/, ...); the next make sets up again
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules provider/venv
+clean: ## remove what make installed or wrote and the caches (.venv/, node_modules/, __pycache__/, bench/results.json, ...); the next make sets up again
+	rm -rf $(VENV) $(SETUP_LOCK) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules provider/venv bench/results.json
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 help: ## list these targets (what `make` alone does)
 	@echo "Targets (variables in capitals, e.g. make plan STACK=prod):"

@@ -213,3 +213,47 @@ def test_two_commands_at_once_on_a_fresh_copy_set_up_one_venv_one_after_the_othe
     said = "".join(out for out, _ in outputs)
     assert said.count("Setting up .venv/") == 1, said  # the second found it done
     assert said.count("/bin/pip install --require-hashes") == 1, said
+
+
+def ignored(folder: Path) -> list[str]:
+    """What git ignores in `folder`, one `!! path` line each."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [line for line in status.stdout.splitlines() if line.startswith("!!")]
+
+
+def test_make_clean_leaves_nothing_that_make_or_its_commands_made(tmp_path):
+    """What git ignores is what the commands make: after `make clean`, none of it is left."""
+    copy = fresh_copy(tmp_path / "clone")
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = "src"
+    subprocess.run(  # Python's bytecode caches, as any command leaves them
+        [sys.executable, "-c", "import devtools.ports, tiktok_auth0.naming, tests.processes"],
+        cwd=copy,
+        env=env,
+        check=True,
+    )
+    subprocess.run(["make", "-n", "plan"], cwd=copy, capture_output=True, check=True)  # the lock
+    (copy / "bench" / "results.json").write_text("{}")  # what make bench writes
+    for made in (
+        ".venv/bin",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "devtools/node_modules",
+    ):
+        (copy / made).mkdir(parents=True)
+    left = ignored(copy)
+    assert {"!! bench/results.json", "!! devtools/__pycache__/", "!! .venv.lock"} <= set(left)
+    cleaned = subprocess.run(
+        ["make", "clean"], cwd=copy, capture_output=True, text=True, check=False
+    )
+    assert cleaned.returncode == 0, cleaned.stderr
+    left = ignored(copy)
+    assert left == []
