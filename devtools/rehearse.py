@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         port = parse_port(args.port, "make dev", 3334)
-        stack = read_settings(args.stack, stack_file(args.stack, args.config_file))
+        stack = read_settings(args.stack, stack_file(args.stack, args.config_file, "make dev"))
         grant = parse_grant(args.grant, stack.scopes)
     except (StackFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

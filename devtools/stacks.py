@@ -10,6 +10,7 @@ same stack cannot disagree about its scopes, user id field or connection name.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ __all__ = [
 ]
 
 PLACEHOLDER_SECRET = "plan-placeholder-secret"
+# Pulumi's rule for a stack's own name ("a stack name may only contain alphanumeric, hyphens,
+# underscores, or periods", pulumi/pulumi sdk/go/common/tokens/stack_name.go); the stack's file is
+# Pulumi.<name>.yaml, so no path and no org/project prefix.
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,18 @@ def stack_names(folder: Path = REPO) -> list[str]:
     return sorted(path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in files)
 
 
-def stack_file(stack: str, config_file: Path | None = None) -> Path:
+def stack_file(stack: str, config_file: Path | None = None, command: str = "make plan") -> Path:
     """`config_file`, or the stack's `Pulumi.<stack>.yaml`.
 
-    Raises StackFileError listing the stacks that exist when there is no such file.
+    Raises StackFileError listing the stacks that exist when `stack` is not a plain stack name
+    (`command` shows how to give one) or there is no such file.
     """
+    if config_file is None and not STACK_NAME.fullmatch(stack):
+        raise StackFileError(
+            f"STACK={stack} is not a stack name: a plain Pulumi stack name has only letters, "
+            f"digits, -, _ and . (the stacks here are {', '.join(stack_names())}), e.g. "
+            f"{command} STACK=prod"
+        )
     path = config_file or REPO / f"Pulumi.{stack}.yaml"
     if path.is_file():
         return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -176,6 +177,35 @@ def test_an_unknown_stack_is_refused_with_the_stacks_that_exist():
         f"{', '.join(stack_names())}: choose one with STACK=<stack>, or create "
         "Pulumi.<stack>.yaml to add one\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("target", "given", "shown"),
+    [
+        ("plan", "../Pulumi.dev", "../Pulumi.dev"),
+        ("dev", "../Pulumi.dev", "../Pulumi.dev"),
+        ("plan", "$(HOME)", str(Path.home())),  # make expands it before the command sees it
+        ("plan", "acme/tiktok-connection/dev", "acme/tiktok-connection/dev"),
+        ("plan", "dev prod", "dev prod"),
+    ],
+)
+def test_a_stack_that_is_not_a_plain_stack_name_is_refused_in_one_line(target, given, shown):
+    result = subprocess.run(
+        ["make", "--no-print-directory", target, f"STACK={given}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    ours, *make_says = result.stderr.splitlines()
+    assert ours == (
+        f"error: STACK={shown} is not a stack name: a plain Pulumi stack name has only letters, "
+        f"digits, -, _ and . (the stacks here are {', '.join(stack_names())}), e.g. "
+        f"make {target} STACK=prod"
+    )
+    assert len(make_says) == 1 and make_says[0].endswith("Error 2")
+    assert result.stdout == ""
 
 
 def test_each_resource_lists_its_inputs_then_what_is_known_after_deploy_each_sorted():
