@@ -208,6 +208,36 @@ def test_a_stack_that_is_not_a_plain_stack_name_is_refused_in_one_line(target, g
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('{"functionUrl": "https://f.example"}', 'it has no "deployment" object'),
+        ('{"deployment": []}', 'it has no "deployment" object'),
+        ('{"deployment": {"resources": [{"type": "x"}]}}', "a resource has no urn or type"),
+        ("not json", "it is not JSON"),
+        (None, "No such file or directory"),
+    ],
+)
+def test_a_state_file_that_is_not_a_stack_export_says_what_it_must_be(tmp_path, content, problem):
+    state = tmp_path / "prod.state.json"
+    if content is not None:
+        state.write_text(content)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "plan", "STACK=prod", f"STATE={state}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    ours, *make_says = result.stderr.splitlines()
+    assert ours == (
+        f"error: STATE={state}: not the stack's last deployment as `pulumi stack export` writes "
+        f"it ({problem}); write it with `pulumi stack export -s prod --file {state}`"
+    )
+    assert len(make_says) == 1 and make_says[0].endswith("Error 2")
+
+
 def test_each_resource_lists_its_inputs_then_what_is_known_after_deploy_each_sorted():
     first, second = plan("--stack", "dev").stdout, plan("--stack", "dev").stdout
     assert first == second
