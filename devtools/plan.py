@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         path = stack_file(args.stack, args.config_file)
-        config, secret_keys, notes = load_stack_config(path)
+        config, secret_keys, notes = load_stack_config(path, stack=args.stack)
         deployed = read_state(args.state) if args.state else None
     except StateFileError as exc:
         print(

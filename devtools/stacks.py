@@ -85,8 +85,11 @@ def stack_file(stack: str, config_file: Path | None = None, command: str = "make
     )
 
 
-def load_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str], list[str]]:
-    """Config and secret keys as the engine would pass them, plus notes about placeholders.
+def load_stack_config(
+    stack_file: Path, *, stack: str
+) -> tuple[dict[str, str], list[str], list[str]]:
+    """Config and secret keys as the engine would pass them, plus notes about placeholders
+    (which name `stack` in the commands they give).
 
     Raises StackFileError naming the file (and the line, for a YAML error) when it is not a
     mapping with a `config` mapping.
@@ -109,7 +112,7 @@ def load_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str], list
         config[secret_key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, secret_key]
         notes.append(
             "clientSecret is not set for this stack; planned with a placeholder. Before "
-            "`pulumi up`: pulumi config set --secret clientSecret"
+            f"`pulumi up`: pulumi config set --secret clientSecret -s {stack}"
         )
     return config, secret_keys, notes
 
@@ -120,7 +123,7 @@ def read_settings(stack: str, path: Path) -> StackSettings:
     Raises StackFileError for an unreadable file and pulumi.RunError (the program's ConfigError,
     every problem listed) for unusable settings, as `make plan` reports them.
     """
-    config, secret_keys, _ = load_stack_config(path)
+    config, secret_keys, _ = load_stack_config(path, stack=stack)
     read: list[StackSettings] = []
 
     def program() -> None:

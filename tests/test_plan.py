@@ -62,6 +62,15 @@ def test_plan_of_the_prod_stack_is_protected():
     assert result.stdout.count(f'notificationChannels = ["{channel}"]') == 5
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_note_about_the_missing_client_secret_names_the_stack_to_set_it_on(stack):
+    out = plan("--stack", stack).stdout
+    assert (
+        "note: clientSecret is not set for this stack; planned with a placeholder. Before "
+        f"`pulumi up`: pulumi config set --secret clientSecret -s {stack}\n"
+    ) in out
+
+
 def test_plan_reports_config_errors_and_exits_2(tmp_path):
     stack_file = tmp_path / "Pulumi.broken.yaml"
     stack_file.write_text(

@@ -88,9 +88,13 @@ def test_an_item_holding_several_scopes_is_one_problem_not_a_missing_basic_scope
     assert caught.value.problems == (f"scopes: {problem}",)
 
 
-def test_a_plain_text_client_secret_is_refused():
-    with pytest.raises(ConfigError, match="clientSecret: must be stored as a secret"):
-        run(plain_secret=True)
+def test_a_plain_text_client_secret_is_refused_saying_how_to_set_it_on_this_stack():
+    with pytest.raises(ConfigError) as caught:
+        run("prod", plain_secret=True)
+    assert caught.value.problems == (
+        "clientSecret: must be stored as a secret; set it again with "
+        "`pulumi config set --secret clientSecret -s prod`",
+    )
 
 
 def test_every_problem_is_reported_at_once():

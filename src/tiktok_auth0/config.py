@@ -106,7 +106,7 @@ def load() -> StackConfig:
     ):
         problems.append(
             "clientSecret: must be stored as a secret; "
-            "set it again with `pulumi config set --secret clientSecret`"
+            f"set it again with `pulumi config set --secret clientSecret -s {pulumi.get_stack()}`"
         )
     if problems or client_secret is None:
         raise ConfigError("stack config is not usable", problems)
