@@ -53,10 +53,21 @@ def describe(proxy: ProxyProcess, env: dict[str, str]) -> str:
             f"  PROXY_SECRET is not set, so no {header} header is required (on Cloud Run the "
             "proxy refuses to start without one)"
         )
-    if allowed := env.get("ALLOWED_CLIENT_KEYS"):
-        lines.append(f"  client keys allowed: {allowed}")
+    lines.append(f"  {_client_keys(env.get('ALLOWED_CLIENT_KEYS'))}")
     lines.append("  one JSON log line per request follows on stdout")
     return "\n".join(lines)
+
+
+def _client_keys(allowed: str | None) -> str:
+    """Which client keys the proxy forwards, read as it reads ALLOWED_CLIENT_KEYS: keys separated
+    by commas, blanks around them dropped; none at all means any key (proxy/tokenproxy/_config.py,
+    a test keeps the two in step through the running proxy)."""
+    keys = [key.strip() for key in (allowed or "").split(",") if key.strip()]
+    if keys:
+        return f"client keys forwarded: {', '.join(keys)} (ALLOWED_CLIENT_KEYS)"
+    if allowed is None:
+        return "any client key is forwarded (ALLOWED_CLIENT_KEYS is not set)"
+    return "any client key is forwarded (ALLOWED_CLIENT_KEYS lists none)"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -114,6 +114,40 @@ def test_make_proxy_names_the_upstream_it_was_given():
     assert "local-secret" not in said
 
 
+@pytest.mark.parametrize(
+    ("allowed", "said", "forwarded"),
+    [
+        (" , ", "any client key is forwarded (ALLOWED_CLIENT_KEYS lists none)", True),
+        (None, "any client key is forwarded (ALLOWED_CLIENT_KEYS is not set)", True),
+        (
+            "sbawone, sbawtwo",
+            "client keys forwarded: sbawone, sbawtwo (ALLOWED_CLIENT_KEYS)",
+            False,
+        ),
+    ],
+)
+def test_make_proxy_says_truly_which_client_keys_it_forwards(allowed, said, forwarded):
+    port, nowhere = free_port(), free_port()  # nothing listens at the upstream: 502 if forwarded
+    env = environment(TIKTOK_TOKEN_URL=f"http://127.0.0.1:{nowhere}/v2/oauth/token/")
+    if allowed is not None:
+        env["ALLOWED_CLIENT_KEYS"] = allowed
+    with Running([*MAKE, "proxy", f"PORT={port}"], env=env) as running:
+        running.wait_for("one JSON log line per request follows", "stderr")
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/proxy/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": "c",
+                "redirect_uri": "https://example.auth0.com/login/callback",
+                "client_id": "sbawother",
+                "client_secret": "secret",
+            },
+            trust_env=False,
+        )
+    assert f"  {said}" in running.stderr, running.output()
+    assert answer.status_code == (502 if forwarded else 401), answer.text
+
+
 def test_make_proxy_with_an_unusable_variable_exits_with_the_proxys_status_and_no_traceback():
     port = free_port()
     env = environment(UPSTREAM_TIMEOUT_SECONDS="-1")
