@@ -22,6 +22,15 @@ NODE_STAMP := devtools/node_modules/.installed
 ifneq ($(shell $(BIN)/python -c 'import sys; print(sys.version_info >= (3, 11))' 2>/dev/null),True)
 .PHONY: $(RUNTIME_STAMP) $(STAMP)
 endif
+# So is one made by another Python than a PYTHON=... given on the command line or in the
+# environment (make plan PYTHON=python3.13): the Python asked for is the one used.
+PYTHON_GIVEN := $(filter command line environment,$(origin PYTHON))
+version_of = $(shell $(1) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
+ifneq ($(PYTHON_GIVEN),)
+ifneq ($(call version_of,$(BIN)/python),$(call version_of,$(PYTHON)))
+.PHONY: $(RUNTIME_STAMP) $(STAMP)
+endif
+endif
 
 # Two commands at once on a fresh clone (`make emulator` and `make proxy` in two terminals) must not
 # both build $(VENV)/: each stamp is made by an inner make holding a lock (flock, from util-linux),
@@ -50,7 +59,7 @@ setup-dev: $(STAMP)
 # lock's versions alone (tests/test_proxy_lock.py fails if it does not).
 $(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt
 	@echo "Setting up $(VENV)/ (the first time takes about half a minute): pip installs the proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml pins and this project in editable mode (pip install -e '.[plan]', so edits to src/ need no reinstall); its lines below show the progress."
-	@sh devtools/ensure_venv.sh $(PYTHON) $(VENV)
+	@sh devtools/ensure_venv.sh $(PYTHON) $(VENV) $(if $(PYTHON_GIVEN),given)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --require-hashes -r proxy/requirements.txt
 	$(BIN)/pip install -e '.[plan]'

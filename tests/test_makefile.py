@@ -28,6 +28,15 @@ case "$2" in
 esac
 """
 
+# A newer Python as far as the version questions go; it makes virtualenvs with this one.
+PYTHON_3_99 = """#!/bin/sh
+case "$2" in
+  *'version_info[:3]'*) echo 3.99.0 ;;
+  *'sys.version_info < (3, 11)'*) exit 0 ;;
+  *) exec REAL "$@" ;;
+esac
+"""
+
 
 def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -128,6 +137,24 @@ def test_a_venv_made_by_an_unsupported_python_is_rebuilt(tmp_path):
         check=True,
     )
     assert rebuilt.stdout == "True\n"
+
+
+def test_a_python_given_by_name_rebuilds_a_venv_made_by_another_one_saying_so(tmp_path):
+    """`make plan PYTHON=python3.13` with a .venv/ of Python 3.11 was silently ignored."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    for stamp in (".installed-runtime", ".installed"):
+        (venv / stamp).touch()  # up to date for make, but of this Python, not the one asked for
+    python = tmp_path / "python3.99"
+    python.write_text(PYTHON_3_99.replace("REAL", sys.executable))
+    python.chmod(0o755)
+    lines = first_lines_until(["plan", f"VENV={venv}", f"PYTHON={python}"], FIRST_PIP)
+    assert lines[1:] == [
+        f"{venv} was made by {PYTHON}, not by PYTHON={python} (Python 3.99.0): rebuilding it "
+        f"with {python}.",
+        f"Creating {venv} with {python} (Python 3.99.0).",
+        f"{venv}{FIRST_PIP}",
+    ]
 
 
 def test_an_unsupported_python_is_explained_not_used(tmp_path):
