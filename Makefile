@@ -1,6 +1,16 @@
 # One entry point for people and CI. `make` (or `make help`) lists the targets, one line each: the
 # `## ` comment after a target is its line. `make test` sets everything up on a fresh machine.
 .DEFAULT_GOAL := help
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+ifneq ($(CURDIR),$(ROOT))
+# Run from another directory (make -f path/to/Makefile plan): each goal runs in the repository,
+# where the paths below are, with a relative STATE or OUTPUTS file still the caller's.
+FORWARDED := $(or $(MAKECMDGOALS),help)
+.PHONY: $(FORWARDED)
+$(FORWARDED):
+	+@$(MAKE) --no-print-directory -C "$(ROOT)" $@ $(if $(STATE),STATE="$(abspath $(STATE))") \
+	  $(if $(filter-out -,$(OUTPUTS)),OUTPUTS="$(abspath $(OUTPUTS))")
+else
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -150,3 +160,4 @@ clean: ## remove what make installed or wrote and the caches (.venv/, node_modul
 help: ## list these targets (what `make` alone does)
 	@echo "Targets (variables in capitals, e.g. make plan STACK=prod):"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1|\2/' | awk -F'|' '{ printf "%-16s %s\n", $$1, $$2 }'
+endif
