@@ -21,7 +21,7 @@ own source bucket, with their objects. Cloud Storage resource names in a conditi
 `projects/_/buckets/<bucket>` and `projects/_/buckets/<bucket>/objects/<object>` (Google,
 "Resource attributes for IAM Conditions", cloud.google.com/iam/docs/conditions-resource-attributes
 #resource-name; the object form in Google's own conditional-binding sample,
-cloud.google.com/ruby/docs/reference/google-cloud-storage/latest/Google-Cloud-Storage-Policy-
+cloud.google.com/ruby/docs/reference/google-cloud-storage/1.40.0/Google-Cloud-Storage-Policy-
 Condition).
 
 Why read (Storage Object Viewer) and not the Storage Object Admin that Google's Cloud Run page on a
@@ -44,6 +44,7 @@ __all__ = [
     "BUILD_PROJECT_ROLES",
     "BUILD_SOURCE_ROLE",
     "FUNCTION_SOURCES_BUCKET_PREFIX",
+    "SOURCE_READ_CONDITION_TITLE",
     "BuildAccount",
     "declare_build_account",
     "source_read_condition",
@@ -60,6 +61,8 @@ BUILD_PROJECT_ROLES = {
 BUILD_SOURCE_ROLE = "roles/storage.objectViewer"
 # The buckets Cloud Functions (2nd gen) copies a function's source into and builds it from.
 FUNCTION_SOURCES_BUCKET_PREFIX = "gcf-v2-sources-"
+# The condition's title, which `gcloud projects get-iam-policy` shows beside the grant.
+SOURCE_READ_CONDITION_TITLE = "function-sources-only"
 
 
 def source_read_condition(source_bucket: str) -> str:
@@ -124,7 +127,7 @@ def declare_build_account(
             role=BUILD_SOURCE_ROLE,
             member=member,
             condition=gcp.projects.IAMMemberConditionArgs(
-                title="function-sources-only",
+                title=SOURCE_READ_CONDITION_TITLE,
                 description=(
                     "Read only what a function's build fetches: Cloud Functions' "
                     f"{FUNCTION_SOURCES_BUCKET_PREFIX}* buckets and the token proxy's source bucket"
