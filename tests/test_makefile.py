@@ -293,7 +293,7 @@ def test_the_makefile_works_from_any_directory(tmp_path):
     'pyproject.toml'"; a relative STATE is the caller's file, as it would be in the repository."""
     (tmp_path / "state.json").write_text('{"deployment": {"resources": []}}')
     result = subprocess.run(
-        ["make", "-f", str(REPO / "Makefile"), "plan", "STATE=state.json"],
+        ["make", "--no-print-directory", "-f", str(REPO / "Makefile"), "plan", "STATE=state.json"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -304,7 +304,7 @@ def test_the_makefile_works_from_any_directory(tmp_path):
     assert result.stdout.startswith("Plan for stack 'dev' (Pulumi.dev.yaml)")
     assert "give STATE=<file of `pulumi stack export`>" not in result.stdout  # it read the state
     listed = subprocess.run(
-        ["make", "-f", str(REPO / "Makefile")],
+        ["make", "--no-print-directory", "-f", str(REPO / "Makefile")],
         cwd=tmp_path,
         capture_output=True,
         text=True,
