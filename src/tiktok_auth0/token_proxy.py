@@ -348,7 +348,7 @@ class TokenProxy(pulumi.ComponentResource):
         project = self._settings["gcp_project"]
         # The build runs as its own account, never the project's default build identity (which
         # may be missing, too weak, or an Editor running third-party install code).
-        build_service_account = build.resource_name(project)
+        build_service_account = build.resource_name()
         return gcp.cloudfunctionsv2.Function(
             f"{self._name}-function",
             name=self._physical_name("token-proxy", FUNCTION_NAME_MAX),
