@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import celpy
+from celpy import celtypes
 from pulumi.runtime import rpc
 
 from devtools.mock_runtime import PROJECT, ProgramRun, RecordingMocks, run_program
@@ -20,7 +22,6 @@ BASE_CONFIG: dict[str, Any] = {
 
 CONNECTION = "auth0:index/connection:Connection"
 BUILD_GRANT = "gcp:projects/iAMMember:IAMMember"
-BUCKET_GRANT = "gcp:storage/bucketIAMMember:BucketIAMMember"
 CONNECTION_CLIENTS = "auth0:index/connectionClients:ConnectionClients"
 FUNCTION = "gcp:cloudfunctionsv2/function:Function"
 BUCKET = "gcp:storage/bucket:Bucket"
@@ -73,3 +74,12 @@ def is_secret(value: Any) -> bool:
 def unwrap(value: Any) -> Any:
     """The plain value inside a secret envelope (after asserting it is one, where it matters)."""
     return value["value"] if is_secret(value) else value
+
+
+def iam_condition_allows(expression: str, resource_name: str) -> bool:
+    """Whether an IAM condition's CEL expression admits a request on `resource_name`, evaluated
+    by a CEL implementation (cel-python), so a malformed expression fails too."""
+    environment = celpy.Environment()
+    program = environment.program(environment.compile(expression))
+    resource = celtypes.MapType({celtypes.StringType("name"): celtypes.StringType(resource_name)})
+    return bool(program.evaluate({"resource": resource}))

@@ -25,7 +25,7 @@ from pulumi_policy.deserialize import deserialize_properties
 
 from devtools.mock_runtime import MockedResource, ProgramRun
 from guardrails import POLICIES, _raw
-from tests.program import BUCKET, CONNECTION, FUNCTION, INVOKER, is_secret, run
+from tests.program import BUCKET, BUILD_GRANT, CONNECTION, FUNCTION, INVOKER, is_secret, run
 
 POLICY = {policy.name: policy for policy in POLICIES}
 Mutation = Callable[[ProgramRun], None]
@@ -97,6 +97,20 @@ def production_program() -> ProgramRun:
 @pytest.mark.parametrize("program_factory", [run, production_program], ids=["dev", "prod"])
 def test_the_real_program_passes_every_policy(policy_name, program_factory):
     assert violations(program_factory(), policy_name) == []
+
+
+@pytest.mark.parametrize("policy_name", list(POLICY))
+def test_no_policy_refuses_the_build_accounts_conditional_project_storage_read(policy_name):
+    """The build reads its source from Cloud Functions' own bucket through a project grant under a
+    condition (build_account.py); no guardrail may forbid it, or no deploy could pass."""
+    program = run()
+    program.resources[:] = [
+        r
+        for r in program.of_type(BUILD_GRANT)
+        if r.inputs["role"] == "roles/storage.objectViewer" and r.inputs.get("condition")
+    ]
+    assert len(program.resources) == 1
+    assert violations(program, policy_name) == []
 
 
 def set_option(key: str, value) -> Mutation:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from tests.program import (
     ACCOUNT,
     BUCKET,
-    BUCKET_GRANT,
     BUCKET_OBJECT,
     BUILD_GRANT,
     FUNCTION,
@@ -15,6 +14,7 @@ from tests.program import (
     SECRET_ACCESS,
     SECRET_VERSION,
     SERVICE,
+    iam_condition_allows,
     is_secret,
     run,
     unwrap,
@@ -113,7 +113,7 @@ def test_every_api_the_resources_need_is_enabled_first_and_kept_on_destroy():
     resource_manager = services.pop("cloudresourcemanager.googleapis.com")
     assert all(s.depends_on == (resource_manager.name,) for s in services.values())
     apis = {resource_manager.name, *(s.name for s in services.values())}
-    first = [FUNCTION, ACCOUNT, BUCKET, SECRET, BUILD_GRANT, BUCKET_GRANT, PASSWORD]
+    first = [FUNCTION, ACCOUNT, BUCKET, SECRET, BUILD_GRANT, PASSWORD]
     for resource in [r for typ in first for r in program.of_type(typ)]:
         assert apis <= set(resource.depends_on), resource.name
 
@@ -140,17 +140,52 @@ def test_the_build_runs_as_its_own_account_with_the_roles_google_documents_for_o
     )
     member = f"serviceAccount:{build.outputs['email']}"
     granted = [r for r in program.resources if r.inputs.get("member") == member]
-    # Logs and the image, on the project (neither can be narrower); the source, on its bucket.
-    assert {(r.typ, r.inputs["role"]) for r in granted} == {
-        (BUILD_GRANT, "roles/logging.logWriter"),
-        (BUILD_GRANT, "roles/artifactregistry.writer"),
-        (BUCKET_GRANT, "roles/storage.objectViewer"),
+    # All three on the project: logs and the image unconditionally (neither can be narrower), the
+    # source read under a condition (the bucket it is read from exists only after the first
+    # deploy; see the next test).
+    assert {(r.typ, r.inputs["role"], r.inputs.get("condition") is None) for r in granted} == {
+        (BUILD_GRANT, "roles/logging.logWriter", True),
+        (BUILD_GRANT, "roles/artifactregistry.writer", True),
+        (BUILD_GRANT, "roles/storage.objectViewer", False),
     }
-    for grant in program.of_type(BUILD_GRANT):
+    for grant in granted:
         assert grant.inputs["project"] == "acme-login-dev"
-    assert program.one(BUCKET_GRANT).inputs["bucket"] == program.one(BUCKET).outputs["name"]
     # The build starts only once every grant exists.
     assert {g.name for g in granted} <= set(function.depends_on)
+
+
+def test_the_build_can_read_the_source_copy_cloud_functions_builds_from_and_nothing_else():
+    """Cloud Functions copies the function's source into its own `gcf-v2-sources-<project
+    number>-<region>` bucket (`-<key hash>` under CMEK) and builds from that copy (Google, "Build
+    process overview"); the bucket is made at the first deploy, so the read is a project grant
+    whose condition must admit it. Cloud Storage names in a condition: `projects/_/buckets/<b>` and
+    `projects/_/buckets/<b>/objects/<o>` (Google, "Resource attributes for IAM Conditions")."""
+    program = run()
+    (grant,) = [
+        g for g in program.of_type(BUILD_GRANT) if g.inputs["role"] == "roles/storage.objectViewer"
+    ]
+    condition = grant.inputs["condition"]
+    assert condition["title"] and condition["description"]
+    source = program.one(BUCKET).outputs["name"]
+    archive = program.one(BUCKET_OBJECT).inputs["name"]
+    copy = "gcf-v2-sources-123456789012-europe-west1"
+    readable = [
+        f"projects/_/buckets/{copy}",
+        f"projects/_/buckets/{copy}/objects/tiktok-token-proxy-dev/function-source.zip",
+        f"projects/_/buckets/{copy}-0123456789abcdef/objects/tiktok-token-proxy-dev/x.zip",
+        f"projects/_/buckets/{source}",
+        f"projects/_/buckets/{source}/objects/{archive}",
+    ]
+    unreadable = [
+        "projects/_/buckets/acme-data/objects/customers.csv",
+        f"projects/_/buckets/{source}-other/objects/{archive}",
+        "projects/_/buckets/gcf-v2-uploads-123456789012-europe-west1.cloudfunctions.appspot.com",
+        "projects/acme-login-dev",
+    ]
+    for name in readable:
+        assert iam_condition_allows(condition["expression"], name), name
+    for name in unreadable:
+        assert not iam_condition_allows(condition["expression"], name), name
 
 
 def test_proxy_secret_lives_in_secret_manager_readable_only_by_the_function():

@@ -12,6 +12,7 @@ import pytest
 
 from devtools.mock_runtime import PROJECT, REPO, run_program
 from tests.program import BUCKET, SECRET
+from tiktok_auth0.build_account import FUNCTION_SOURCES_BUCKET_PREFIX, SOURCE_READ_CONDITION_TITLE
 from tiktok_auth0.token_proxy import BUILD_PROJECT_ROLES, BUILD_SOURCE_ROLE, REQUIRED_APIS
 
 README = (REPO / "README.md").read_text()
@@ -120,6 +121,7 @@ def test_the_deployer_gets_exactly_the_documented_roles(script, member):
 
 @pytest.mark.parametrize("script", [WALKTHROUGH, CI_WALKTHROUGH])
 def test_the_deployer_may_grant_only_the_build_accounts_project_roles(script):
+    """All three, the source read included: it is a project grant too (build_account.py)."""
     (condition,) = re.findall(r"<<'YAML'\n(.*?)\nYAML", script, flags=re.S)
     (expression,) = re.findall(r"^expression: (.*)$", condition, flags=re.M)
     granted = re.fullmatch(
@@ -128,14 +130,18 @@ def test_the_deployer_may_grant_only_the_build_accounts_project_roles(script):
         expression,
     )
     assert granted, expression
-    assert set(re.findall(r"'(roles/[\w.]+)'", granted.group(1))) == set(
-        BUILD_PROJECT_ROLES.values()
-    )
+    assert set(re.findall(r"'(roles/[\w.]+)'", granted.group(1))) == {
+        *BUILD_PROJECT_ROLES.values(),
+        BUILD_SOURCE_ROLE,
+    }
 
 
 def test_the_build_accounts_roles_and_the_apis_are_the_programs():
     for role in (*BUILD_PROJECT_ROLES.values(), BUILD_SOURCE_ROLE):
         assert f"`{role}`" in GOOGLE_CLOUD, role
+    # The source read: which condition, and the bucket Cloud Functions builds from.
+    assert f"`{SOURCE_READ_CONDITION_TITLE}`" in GOOGLE_CLOUD
+    assert f"`{FUNCTION_SOURCES_BUCKET_PREFIX}<project number>-<region>`" in GOOGLE_CLOUD
     (apis,) = re.findall(r"The program enables ([\w, ]+?) \(", GOOGLE_CLOUD.replace("\n", " "))
     assert re.split(r", (?:and )?| and ", apis) == list(REQUIRED_APIS)
     for api in ("serviceusage", "cloudresourcemanager"):  # on before the first deploy
@@ -188,7 +194,6 @@ CREATED_BY = {
     "gcp:projects/iAMMember:IAMMember": "roles/resourcemanager.projectIamAdmin",
     "gcp:storage/bucket:Bucket": "roles/storage.admin",
     "gcp:storage/bucketObject:BucketObject": "roles/storage.admin",
-    "gcp:storage/bucketIAMMember:BucketIAMMember": "roles/storage.admin",
     "gcp:secretmanager/secret:Secret": "roles/secretmanager.admin",
     "gcp:secretmanager/secretVersion:SecretVersion": "roles/secretmanager.admin",
     "gcp:secretmanager/secretIamMember:SecretIamMember": "roles/secretmanager.admin",
@@ -205,7 +210,6 @@ READ_BY = {
     "gcp:projects/iAMMember:IAMMember": "roles/iam.securityReviewer",
     "gcp:storage/bucket:Bucket": "roles/storage.bucketViewer",
     "gcp:storage/bucketObject:BucketObject": "roles/storage.objectViewer",
-    "gcp:storage/bucketIAMMember:BucketIAMMember": "roles/iam.securityReviewer",
     "gcp:secretmanager/secret:Secret": "roles/secretmanager.viewer",
     "gcp:secretmanager/secretVersion:SecretVersion": "roles/secretmanager.secretAccessor",
     "gcp:secretmanager/secretIamMember:SecretIamMember": "roles/iam.securityReviewer",

@@ -18,7 +18,6 @@ from devtools.mock_runtime import MockedResource, ProgramRun, run_program
 from tests.program import (
     ACCOUNT,
     BUCKET,
-    BUCKET_GRANT,
     BUILD_GRANT,
     CONNECTION,
     FUNCTION,
@@ -26,6 +25,7 @@ from tests.program import (
     SECRET,
     SECRET_ACCESS,
     SERVICE,
+    iam_condition_allows,
     run,
 )
 from tiktok_auth0 import TikTokLogin, TikTokLoginArgs
@@ -83,7 +83,7 @@ def test_each_function_waits_for_its_own_apis_and_grants_not_the_others(program)
         (function,) = by_instance(program, FUNCTION)[instance]
         own = {
             r.name
-            for typ in (SERVICE, BUILD_GRANT, BUCKET_GRANT, SECRET_ACCESS)
+            for typ in (SERVICE, BUILD_GRANT, SECRET_ACCESS)
             for r in by_instance(program, typ)[instance]
             if not r.name.endswith("-api-monitoring")  # for the monitoring, which waits for it
         }
@@ -92,19 +92,21 @@ def test_each_function_waits_for_its_own_apis_and_grants_not_the_others(program)
         assert set(function.depends_on) <= mine, set(function.depends_on) - mine
 
 
-def test_each_build_account_is_granted_on_its_own_bucket_and_the_project_only(program):
-    for instance in INSTANCES:
+def test_each_build_account_reads_its_own_source_bucket_not_the_other_instances(program):
+    buckets = {i: by_instance(program, BUCKET)[i][0].outputs["name"] for i in INSTANCES}
+    for instance, other in (INSTANCES, INSTANCES[::-1]):
         (build,) = [a for a in by_instance(program, ACCOUNT)[instance] if a.name.endswith("-build")]
-        (bucket,) = by_instance(program, BUCKET)[instance]
         member = f"serviceAccount:{build.outputs['email']}"
         granted = [r for r in program.resources if r.inputs.get("member") == member]
         assert {(r.typ, r.inputs["role"]) for r in granted} == {
             (BUILD_GRANT, "roles/logging.logWriter"),
             (BUILD_GRANT, "roles/artifactregistry.writer"),
-            (BUCKET_GRANT, "roles/storage.objectViewer"),
+            (BUILD_GRANT, "roles/storage.objectViewer"),
         }
-        (source_grant,) = [g for g in granted if g.typ == BUCKET_GRANT]
-        assert source_grant.inputs["bucket"] == bucket.outputs["name"]
+        (source_grant,) = [g for g in granted if g.inputs["role"] == "roles/storage.objectViewer"]
+        expression = source_grant.inputs["condition"]["expression"]
+        assert iam_condition_allows(expression, f"projects/_/buckets/{buckets[instance]}")
+        assert not iam_condition_allows(expression, f"projects/_/buckets/{buckets[other]}")
 
 
 def test_each_proxy_secret_is_readable_by_its_own_runtime_only_and_sent_by_its_own_connection(

@@ -43,8 +43,11 @@ ADDED = {
         "tiktok-api-monitoring",
     },
     "gcp:serviceaccount/account:Account": {"tiktok-build"},
-    "gcp:projects/iAMMember:IAMMember": {"tiktok-build-log-writer", "tiktok-build-artifact-writer"},
-    "gcp:storage/bucketIAMMember:BucketIAMMember": {"tiktok-build-source-reader"},
+    "gcp:projects/iAMMember:IAMMember": {
+        "tiktok-build-log-writer",
+        "tiktok-build-artifact-writer",
+        "tiktok-build-source-reader",
+    },
     # Monitoring (issue 11), on by default.
     "gcp:logging/metric:Metric": {
         f"tiktok-metric-{key}"

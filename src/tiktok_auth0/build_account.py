@@ -1,4 +1,4 @@
-"""The account a token proxy's function is built as, and the least roles Google documents for one.
+"""The account a token proxy's function is built as, and the least roles its build needs.
 
 The build runs as this account, never as the project's default build identity: since Cloud
 Build's July 2024 change that identity may be missing, lack the permissions a build needs, or be
@@ -6,6 +6,31 @@ an Editor running third-party install code (cloud.google.com/build/docs/
 cloud-build-service-account-updates). Google's page on a custom build account of a function,
 cloud.google.com/functions/docs/securing/build-custom-sa, lists what it needs: write the build's
 logs and its image, read the function's source.
+
+Where the source is read from: a 2nd-gen function is not built from the `storageSource` it is
+given. Cloud Functions copies that object into a bucket of its own in the project,
+`gcf-v2-sources-<project number>-<region>` (with `-<key hash>` under CMEK), and the build fetches
+the copy (Google, "Build process overview", cloud.google.com/functions/docs/building; the copy
+as the gcp provider sees it, hashicorp/terraform-provider-google#15405). A build account that
+reads only the given bucket fails: "failed to download archive gs://gcf-v2-sources-<number>-
+<region>/...: Access to bucket gcf-v2-sources-... denied. You must grant Storage Object Viewer
+permission to <build account>" (hashicorp/terraform-provider-google#20571). That bucket does not
+exist before the project's first function, so no bucket-level grant can name it: the read is
+granted on the project, under an IAM condition that admits the `gcf-v2-sources-` buckets and our
+own source bucket, with their objects. Cloud Storage resource names in a condition are
+`projects/_/buckets/<bucket>` and `projects/_/buckets/<bucket>/objects/<object>` (Google,
+"Resource attributes for IAM Conditions", cloud.google.com/iam/docs/conditions-resource-attributes
+#resource-name; the object form in Google's own conditional-binding sample,
+cloud.google.com/ruby/docs/reference/google-cloud-storage/1.40.0/Google-Cloud-Storage-Policy-
+Condition).
+
+Why read (Storage Object Viewer) and not the Storage Object Admin that Google's Cloud Run page on a
+build account lists "for retrieving the function source" (cloud.google.com/run/docs/configuring/
+services/build-service-account): fetching needs only read, which is exactly what the error above
+asks for; and the build runs third-party install code (pip installing the proxy's lock), which,
+holding write, could replace the source every function of the project is built from. Why a
+condition: an unconditional project grant would let that same code read every bucket of the
+project; the condition confines it to function sources.
 """
 
 from __future__ import annotations
@@ -15,16 +40,41 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-__all__ = ["BUILD_PROJECT_ROLES", "BUILD_SOURCE_ROLE", "BuildAccount", "declare_build_account"]
+__all__ = [
+    "BUILD_PROJECT_ROLES",
+    "BUILD_SOURCE_ROLE",
+    "FUNCTION_SOURCES_BUCKET_PREFIX",
+    "SOURCE_READ_CONDITION_TITLE",
+    "BuildAccount",
+    "declare_build_account",
+    "source_read_condition",
+]
 
-# The two project roles cannot be narrowed further (logs are written to the project, and the
-# gcf-artifacts repository only exists once Cloud Functions made it at the first deploy); reading
-# the source is granted on the source bucket only.
+# Granted on the project without a condition: neither can be narrowed (logs are written to the
+# project, and the gcf-artifacts repository only exists once Cloud Functions made it at the first
+# deploy).
 BUILD_PROJECT_ROLES = {
     "log-writer": "roles/logging.logWriter",
     "artifact-writer": "roles/artifactregistry.writer",
 }
+# Granted on the project too, but only on the buckets of source_read_condition.
 BUILD_SOURCE_ROLE = "roles/storage.objectViewer"
+# The buckets Cloud Functions (2nd gen) copies a function's source into and builds it from.
+FUNCTION_SOURCES_BUCKET_PREFIX = "gcf-v2-sources-"
+# The condition's title, which `gcloud projects get-iam-policy` shows beside the grant.
+SOURCE_READ_CONDITION_TITLE = "function-sources-only"
+
+
+def source_read_condition(source_bucket: str) -> str:
+    """The CEL expression (IAM Conditions) true for the buckets a function's build reads and their
+    objects: every `gcf-v2-sources-*` bucket and `source_bucket` (a bucket name, not a URL), and
+    false for any other bucket, including one whose name merely starts with `source_bucket`."""
+    buckets = "projects/_/buckets/"
+    return (
+        f'resource.name.startsWith("{buckets}{FUNCTION_SOURCES_BUCKET_PREFIX}")'
+        f' || resource.name == "{buckets}{source_bucket}"'
+        f' || resource.name.startsWith("{buckets}{source_bucket}/objects/")'
+    )
 
 
 @dataclass(frozen=True)
@@ -51,8 +101,9 @@ def declare_build_account(
     opts: pulumi.ResourceOptions,
 ) -> BuildAccount:
     """Declare `<name>-build` (id `account_id`, 6 to 30 characters) in `project`, with the
-    project roles of BUILD_PROJECT_ROLES and BUILD_SOURCE_ROLE on `source_bucket`. `opts` gives
-    every resource its parent and dependencies (the enabled APIs)."""
+    project roles of BUILD_PROJECT_ROLES and BUILD_SOURCE_ROLE on the project under
+    source_read_condition(`source_bucket`). `opts` gives every resource its parent and
+    dependencies (the enabled APIs)."""
     account = gcp.serviceaccount.Account(
         f"{name}-build",
         account_id=account_id,
@@ -72,11 +123,19 @@ def declare_build_account(
         for purpose, role in BUILD_PROJECT_ROLES.items()
     ]
     grants.append(
-        gcp.storage.BucketIAMMember(
+        gcp.projects.IAMMember(
             f"{name}-build-source-reader",
-            bucket=source_bucket,
+            project=project,
             role=BUILD_SOURCE_ROLE,
             member=member,
+            condition=gcp.projects.IAMMemberConditionArgs(
+                title=SOURCE_READ_CONDITION_TITLE,
+                description=(
+                    "Read only what a function's build fetches: Cloud Functions' "
+                    f"{FUNCTION_SOURCES_BUCKET_PREFIX}* buckets and the token proxy's source bucket"
+                ),
+                expression=pulumi.Output.from_input(source_bucket).apply(source_read_condition),
+            ),
             opts=opts,
         )
     )
