@@ -278,10 +278,10 @@ class TokenProxy(pulumi.ComponentResource):
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             force_destroy=True,  # it holds only build inputs that the program re-uploads
-            # 0.1.0 and 0.2.0 let Pulumi name the bucket (`token-proxy-source-1a2b3c4` in 0.1.0,
-            # `<name>-source-1a2b3c4` in 0.2.0): a bucket that exists keeps its name rather than
-            # being replaced; a new one gets the name above. A replacement (a new region) keeps
-            # the name too, and bucket names are global: the old bucket goes first.
+            # 0.1.0 let Pulumi name the bucket (`token-proxy-source-1a2b3c4`): a bucket that
+            # exists keeps its name rather than being replaced; a new one gets the name above. A
+            # replacement (a new region) keeps the name too, and bucket names are global: the old
+            # bucket goes first.
             opts=pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(ignore_changes=["name"], delete_before_replace=True)
             ),
