@@ -52,7 +52,7 @@ LOCKED_SETUP = $(if $(shell command -v flock 2>/dev/null),flock "$(SETUP_LOCK)")
 .PHONY: setup-runtime setup-dev
 
 ifndef SETUP_LOCKED
-$(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt
+$(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt requirements/dev.txt
 	+@$(LOCKED_SETUP) setup-runtime
 
 $(STAMP): $(RUNTIME_STAMP)
@@ -65,19 +65,21 @@ setup-dev: $(STAMP)
 	@:
 
 # The proxy's lock first, exactly as Cloud Functions installs it (hash-checked, and complete: pip
-# refuses any dependency the lock does not pin), then the package around it, which must leave the
-# lock's versions alone (tests/test_proxy_lock.py fails if it does not).
-$(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt
-	@echo "Setting up $(VENV)/ (the first time takes about half a minute): pip installs the proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml pins and this project in editable mode (pip install -e '.[plan]', so edits to src/ need no reinstall); its lines below show the progress."
+# refuses any dependency the lock does not pin), then the package around it at the versions of
+# the dev environment's lock (requirements/dev.txt, as constraints: pyproject.toml states ranges
+# for the package's users, the lock the exact versions tested here), which agrees with the
+# proxy's (tests/test_proxy_lock.py, tests/test_dev_lock.py).
+$(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt requirements/dev.txt
+	@echo "Setting up $(VENV)/ (the first time takes about half a minute): pip installs the proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml names at the versions requirements/dev.txt locks and this project in editable mode (pip install -e ., so edits to src/ need no reinstall); its lines below show the progress."
 	@sh devtools/ensure_venv.sh $(PYTHON) $(VENV) $(if $(PYTHON_GIVEN),given)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --require-hashes -r proxy/requirements.txt
-	$(BIN)/pip install -e '.[plan]'
+	$(BIN)/pip install -c requirements/dev.txt -e '.[stacks]'
 	@touch $@
 
 $(STAMP): $(RUNTIME_STAMP)
-	@echo "Adding the test and lint tools to $(VENV)/ (pyproject's dev extra: pytest, ruff, mypy, zizmor, httpx; about 15 s the first time)."
-	$(BIN)/pip install -e '.[dev]'
+	@echo "Adding the test and lint tools to $(VENV)/ (pyproject's dev extra: pytest, ruff, mypy, zizmor, httpx, at the versions requirements/dev.txt locks; about 15 s the first time)."
+	$(BIN)/pip install -c requirements/dev.txt -e '.[stacks,dev]'
 	@touch $@
 endif
 
@@ -139,9 +141,12 @@ bench: $(STAMP) $(BENCH_STAMP) ## measure the proxy against an Express proxy and
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/python -m bench
 
-lock: $(STAMP) ## write proxy/requirements.txt, the proxy's full hashed lock of requirements/proxy.in (uv)
+lock: $(STAMP) ## write the locks (uv): proxy/requirements.txt (the proxy's, hashed) and requirements/dev.txt (this repository's)
 	$(BIN)/uv pip compile requirements/proxy.in --universal --python-version 3.11 \
 	  --generate-hashes --custom-compile-command 'make lock' --output-file proxy/requirements.txt
+	$(BIN)/uv pip compile pyproject.toml requirements/proxy.in --all-extras \
+	  --constraint proxy/requirements.txt --universal --python-version 3.11 \
+	  --custom-compile-command 'make lock' --output-file requirements/dev.txt
 
 # The lock installs on the deployed platform: every pinned wheel exists for CPython 3.13 on
 # manylinux x86_64 and matches its hash (pip download checks both, without installing).

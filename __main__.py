@@ -11,35 +11,37 @@ import pulumi
 
 from tiktok_auth0 import AUTHORIZE_URL, PROXY_SECRET_HEADER, TikTokLogin, TikTokLoginArgs, load
 from tiktok_auth0 import outputs as keys
+from tiktok_auth0.config import stack_config_errors
 
 config = load()
-login = TikTokLogin(
-    "tiktok",
-    TikTokLoginArgs(
-        client_key=config.client_key,
-        client_secret=config.client_secret,
-        scopes=config.scopes,
-        user_id_field=config.user_id_field,
-        enabled_clients=config.enabled_clients,
-        connection_name=config.connection_name,
-        display_name=config.display_name,
-        gcp_project=config.gcp_project,
-        gcp_region=config.gcp_region,
-        min_instances=config.min_instances,
-        max_instances=config.max_instances,
-        protect=config.protect,
-        retain_on_delete=config.retain_on_delete,
-        production=config.production,
-        replace_connection=config.replace_connection,
-        monitoring=config.monitoring,
-        alert_notification_channels=config.alert_notification_channels,
-        alert_upstream_failures=config.alert_upstream_failures,
-        alert_refused_calls=config.alert_refused_calls,
-        alert_latency_p95_ms=config.alert_latency_p95_ms,
-        proxy_secret_generation=config.proxy_secret_generation,
-        proxy_secret_keep_previous=config.proxy_secret_keep_previous,
-    ),
-)
+with stack_config_errors():  # a refusal names the keys of Pulumi.<stack>.yaml
+    login = TikTokLogin(
+        "tiktok",
+        TikTokLoginArgs(
+            client_key=config.client_key,
+            client_secret=config.client_secret,
+            scopes=config.scopes,
+            user_id_field=config.user_id_field,
+            enabled_clients=config.enabled_clients,
+            connection_name=config.connection_name,
+            display_name=config.display_name,
+            gcp_project=config.gcp_project,
+            gcp_region=config.gcp_region,
+            min_instances=config.min_instances,
+            max_instances=config.max_instances,
+            protect=config.protect,
+            retain_on_delete=config.retain_on_delete,
+            production=config.production,
+            replace_connection=config.replace_connection,
+            monitoring=config.monitoring,
+            alert_notification_channels=config.alert_notification_channels,
+            alert_upstream_failures=config.alert_upstream_failures,
+            alert_refused_calls=config.alert_refused_calls,
+            alert_latency_p95_ms=config.alert_latency_p95_ms,
+            proxy_secret_generation=config.proxy_secret_generation,
+            proxy_secret_keep_previous=config.proxy_secret_keep_previous,
+        ),
+    )
 
 pulumi.export(keys.CONNECTION_ID, login.connection_id)
 pulumi.export(keys.CONNECTION_NAME, login.connection_name)

@@ -121,9 +121,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return resource_id, outputs
 
     def _id(self, typ: str, name: str, inputs: dict[str, Any]) -> str:
-        """The resource's id, in GCP's own form where the program passes it on: a secret's is
-        `projects/<project>/secrets/<id>`, a dashboard's `projects/<project>/dashboards/<id>`."""
+        """The resource's id, in the gcp provider's own form where the program passes it on: a
+        secret's is `projects/<project>/secrets/<id>`, a dashboard's
+        `projects/<project>/dashboards/<id>`, a service account's
+        `projects/<project>/serviceAccounts/<email>`."""
         project = inputs.get("project", self.project)
+        if typ == "gcp:serviceaccount/account:Account":
+            return f"projects/{project}/serviceAccounts/{self._email(inputs)}"
         if typ == "gcp:secretmanager/secret:Secret":
             return f"projects/{project}/secrets/{inputs.get('secretId', name)}"
         if typ == "gcp:monitoring/dashboard:Dashboard":
@@ -153,6 +157,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return {"name": args.args.get("stackName"), "outputs": dict(self.deployed)}, []
         return {}, []
 
+    def _email(self, inputs: dict[str, Any]) -> str:
+        """A service account's email, in the project it is created in."""
+        project = inputs.get("project", self.project)
+        return f"{inputs['accountId']}@{project}.iam.gserviceaccount.com"
+
     def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         if typ == "gcp:cloudfunctionsv2/function:Function":
             fn, region = inputs.get("name", name), inputs.get("location", self.region)
@@ -167,7 +176,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "state": "ACTIVE",
             }
         if typ == "gcp:serviceaccount/account:Account":
-            email = f"{inputs['accountId']}@{self.project}.iam.gserviceaccount.com"
+            email = self._email(inputs)
             return {"email": email, "member": f"serviceAccount:{email}"}
         if typ == "gcp:secretmanager/secretVersion:SecretVersion":
             # Numbered as Secret Manager numbers them: 1, 2, ... in the order they are created.

@@ -24,6 +24,7 @@ from guardrails import POLICIES
 from tests.program import CONNECTION, CONNECTION_CLIENTS, run
 from tests.test_policies import violations
 from tiktok_auth0 import InvalidArgumentsError, TikTokLogin, TikTokLoginArgs
+from tiktok_auth0.config import ConfigError
 
 PROD: dict[str, Any] = {"protect": True, "production": True}
 BASELINE = json.loads((REPO / "tests" / "fixtures" / "stacks-0.1.0.json").read_text())
@@ -92,6 +93,20 @@ def test_a_new_name_without_acknowledgement_is_refused_before_anything_is_declar
     assert mocks.resources == [], "resources were declared before the replacement was refused"
 
 
+@pytest.mark.parametrize("deployed", list(DEPLOYED))
+def test_through_the_stack_config_the_refusal_is_worded_for_the_stack_file(deployed):
+    """The stack's keys are Pulumi.<stack>.yaml's; the component's heading (its schema, its
+    Python names) means nothing to someone who edited that file."""
+    mocks = RecordingMocks("p", "r", deployed=DEPLOYED[deployed]())
+    with pytest.raises(ConfigError) as caught:
+        run("prod", mocks=mocks, connectionName="tiktok-v2", **PROD)
+    heading, *problems = str(caught.value).splitlines()
+    assert heading == "stack config is not usable (keys as in Pulumi.prod.yaml):"
+    assert problems[0].startswith("  - connectionName: 'tiktok-v2' is not the deployed connection")
+    for jargon in ("schema", "TikTokLogin", "user_id_field", "connection_name"):
+        assert jargon not in str(caught.value), jargon
+
+
 def test_an_acknowledged_replacement_is_called_out_and_unprotected_for_that_run_only():
     deployed = state_of(run("prod", **PROD), "prod")
     renamed = run(
@@ -157,7 +172,9 @@ def test_a_component_in_another_program_is_held_to_the_same_rule():
         stack="dev", config=config, secret_keys=[], program=lambda: login("acme"), deployed={}
     )
     mocks = RecordingMocks("p", "r", deployed=state_of(first, "dev"))
-    with pytest.raises(InvalidArgumentsError, match="'acme-eu' is not the deployed connection"):
+    with pytest.raises(
+        InvalidArgumentsError, match="'acme-eu' is not the deployed connection"
+    ) as caught:
         run_program(
             stack="dev",
             config=config,
@@ -166,6 +183,12 @@ def test_a_component_in_another_program_is_held_to_the_same_rule():
             program=lambda: login("acme-eu"),
         )
     assert mocks.resources == []
+    # Its caller named the arguments: the heading speaks of the component and its schema.
+    assert not isinstance(caught.value, ConfigError)
+    assert str(caught.value).startswith(
+        "TikTokLogin 'acme': arguments are not usable (named as in the schema; in Python "
+        "userIdField is user_id_field):\n  - connectionName: 'acme-eu' is not the deployed"
+    )
 
 
 # -- make plan: the same, offline, from a `pulumi stack export` -------------------------------
@@ -198,6 +221,8 @@ def test_make_plan_refuses_an_unacknowledged_rename_against_the_exported_state(t
     result = plan(tmp_path, "--state", state, connectionName="tiktok-v2")
     assert result.returncode == 2
     assert "connectionName: 'tiktok-v2' is not the deployed connection 'tiktok'" in result.stderr
+    assert "stack config is not usable (keys as in Pulumi.prod.yaml):" in result.stderr
+    assert "schema" not in result.stderr
     assert "Resources" not in result.stdout
     # Acknowledged, the plan goes ahead and says so first, and shows the connection unprotected.
     acknowledged = {"connectionName": "tiktok-v2", "replaceConnection": "tiktok"}

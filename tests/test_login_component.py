@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
 import pytest
+from pulumi.provider.experimental.analyzer import Analyzer
 
 from devtools.mock_runtime import ProgramRun, RecordingMocks, run_program
 from tests.program import ACCOUNT, BUCKET, CONNECTION, FUNCTION, SECRET, run
@@ -14,8 +16,10 @@ from tiktok_auth0 import (
     TikTokConnectionArgs,
     TikTokLogin,
     TikTokLoginArgs,
+    validation,
 )
 from tiktok_auth0.config import ConfigError
+from tiktok_auth0.plugin import COMPONENTS, PACKAGE
 
 GCP = {"gcp:project": "acme-login-dev", "gcp:region": "europe-west1"}
 ARGS: dict[str, Any] = {"client_key": "sbawtestclientkey", "client_secret": "s3cret-for-tests"}
@@ -259,3 +263,69 @@ def test_a_connection_needs_its_proxy():
 
     with pytest.raises(InvalidArgumentsError, match="proxy: required"):
         run_program(stack="dev", config=GCP, secret_keys=[], program=program)
+
+
+# -- Plain arguments: known when the program runs ---------------------------------------------
+LOGIN_SCHEMA = Analyzer(PACKAGE).analyze(COMPONENTS)["component_definitions"]["TikTokLogin"]
+# A usable value of every argument.
+USABLE: dict[str, Any] = {
+    **ARGS,
+    **validation.DEFAULTS,
+    "scopes": ["user.info.basic"],
+    "connection_name": "tiktok",
+    "gcp_project": "acme-login-dev",
+    "gcp_region": "europe-west1",
+}
+
+
+def inputs(plain: bool) -> list[tuple[str, str]]:
+    """(schema name, Python name) of the arguments the schema marks plain, or not plain."""
+    return [
+        (name, LOGIN_SCHEMA.inputs_mapping[name])
+        for name, prop in LOGIN_SCHEMA.inputs.items()
+        if bool(prop.plain) is plain
+    ]
+
+
+def declare_with_outputs(args: dict[str, Any], mocks: RecordingMocks | None = None) -> ProgramRun:
+    """Declare one TikTokLogin whose `args` are made pulumi.Outputs while the program runs."""
+
+    def program() -> None:
+        given = {key: pulumi.Output.from_input(value) for key, value in args.items()}
+        TikTokLogin("tiktok", TikTokLoginArgs(**{**ARGS, **given}))  # type: ignore[typeddict-item]
+
+    return run_program(
+        stack="dev", config=GCP, secret_keys=[], mocks=mocks, program=program, deployed={}
+    )
+
+
+@pytest.mark.parametrize(("key", "arg"), inputs(plain=True), ids=[k for k, _ in inputs(True)])
+def test_an_output_where_the_schema_says_plain_is_refused_as_not_plain(key, arg):
+    mocks = RecordingMocks("p", "r")
+    with pytest.raises(InvalidArgumentsError) as caught:
+        declare_with_outputs({arg: USABLE[arg]}, mocks=mocks)
+    (problem,) = problems_of(caught.value, key)
+    assert problem.startswith("must be a plain "), problem
+    assert "known when the program runs" in problem and "not a pulumi.Output" in problem
+    assert [p.split(":")[0] for p in caught.value.problems] == [key]
+    assert mocks.resources == []
+
+
+def test_a_list_holding_an_output_where_the_schema_says_plain_is_refused_as_not_plain():
+    def program() -> None:
+        scopes = [pulumi.Output.from_input("user.info.basic")]
+        TikTokLogin("tiktok", TikTokLoginArgs(**ARGS, scopes=scopes))  # type: ignore[typeddict-item]
+
+    with pytest.raises(InvalidArgumentsError) as caught:
+        run_program(stack="dev", config=GCP, secret_keys=[], program=program, deployed={})
+    (problem,) = problems_of(caught.value, "scopes")
+    assert problem.startswith("must be a plain list of strings, known when the program runs")
+
+
+def test_outputs_are_taken_where_the_schema_allows_them():
+    outputs = {arg: USABLE[arg] for _, arg in inputs(plain=False)}
+    assert set(outputs) == {"client_secret", "enabled_clients", "alert_notification_channels"}
+    outputs |= {"enabled_clients": ["AppOne"]}
+    outputs |= {"alert_notification_channels": ["projects/p/notificationChannels/1"]}
+    program = declare_with_outputs(outputs)
+    assert program.one(CONNECTION).inputs["name"] == "tiktok"

@@ -104,8 +104,8 @@ def test_the_first_install_says_what_it_does_and_how_long_it_takes(tmp_path):
     lines = first_lines_until(["plan", f"VENV={venv}"], FIRST_PIP)
     assert lines[0].startswith(
         f"Setting up {venv}/ (the first time takes about half a minute): pip installs the "
-        "proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml pins and "
-        "this project in editable mode"
+        "proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml names at "
+        "the versions requirements/dev.txt locks and this project in editable mode"
     )
     assert "its lines below show the progress" in lines[0]
     assert lines[1:] == [f"Creating {venv} with python3 ({PYTHON}).", f"{venv}{FIRST_PIP}"]
@@ -113,10 +113,11 @@ def test_the_first_install_says_what_it_does_and_how_long_it_takes(tmp_path):
 
 def test_make_plan_installs_only_what_planning_needs(tmp_path):
     planned = make("-n", "plan", f"VENV={tmp_path / 'venv'}").stdout
-    assert "pip install -e '.[plan]'" in planned
-    assert "[dev]" not in planned and "npm" not in planned and "node" not in planned
+    assert "pip install -c requirements/dev.txt -e '.[stacks]'" in planned
+    assert "dev]" not in planned and "npm" not in planned and "node" not in planned
     rehearsed = make("-n", "dev", f"VENV={tmp_path / 'venv'}").stdout
-    assert "command -v node" in rehearsed and "pip install -e '.[dev]'" in rehearsed
+    assert "command -v node" in rehearsed
+    assert "pip install -c requirements/dev.txt -e '.[stacks,dev]'" in rehearsed
 
 
 def test_a_venv_made_by_an_unsupported_python_is_rebuilt(tmp_path):

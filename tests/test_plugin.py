@@ -9,6 +9,7 @@ and ask it for its schema over gRPC. There is no CLI here; these tests do each s
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -17,12 +18,16 @@ from pathlib import Path
 
 import grpc
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from devtools.mock_runtime import REPO
+from tests.locks import DEV_LOCK, dependency_closure, locked_here
 
 PLUGIN = REPO / "provider"
-VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+PACKAGE, VERSION = PROJECT["name"], PROJECT["version"]
 
 
 def test_the_manifest_says_python_with_pip_and_a_virtualenv():
@@ -36,21 +41,33 @@ def test_the_manifest_says_python_with_pip_and_a_virtualenv():
     assert not (PLUGIN / "pyproject.toml").exists()
 
 
-def test_its_requirements_install_this_repositorys_package():
+def test_its_requirements_install_this_repositorys_package_with_the_tested_versions():
+    """pip's dry run, where Pulumi runs pip, into an empty environment: the package from the
+    checkout, and each of its dependencies (their whole closure, nothing of this repository's
+    tooling) at the version the lock pins. Resolving asks the package index (PyPI)."""
     pip_install = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet"]
-    offline = ["--no-deps", "--no-index", "--no-build-isolation"]
     result = subprocess.run(
-        [*pip_install, *offline, "--report", "-", "-r", "requirements.txt"],
-        cwd=PLUGIN,  # where Pulumi runs pip, so where the relative path is resolved
+        [*pip_install, "--ignore-installed", "--report", "-", "-r", "requirements.txt"],
+        cwd=PLUGIN,  # where Pulumi runs pip, so where the relative paths are resolved
         capture_output=True,
         text=True,
         timeout=300,
-        check=True,
+        check=False,
     )
-    (install,) = json.loads(result.stdout)["install"]
-    assert install["metadata"]["name"] == "tiktok-auth0"
-    assert install["metadata"]["version"] == VERSION
-    assert install["download_info"]["url"] == REPO.as_uri()
+    assert result.returncode == 0, result.stderr[-3000:]
+    installs: dict[str, dict] = {
+        canonicalize_name(item["metadata"]["name"]): item
+        for item in json.loads(result.stdout)["install"]
+    }
+    package = installs.pop("tiktok-auth0")
+    assert package["metadata"]["version"] == VERSION
+    assert package["download_info"]["url"] == REPO.as_uri()
+    versions = {name: item["metadata"]["version"] for name, item in installs.items()}
+    locked = locked_here(DEV_LOCK)
+    assert versions == {name: locked[name] for name in versions}
+    requires = importlib.metadata.requires(PACKAGE) or []
+    needed = dependency_closure([Requirement(raw) for raw in requires])
+    assert set(versions) == needed - {"tiktok-auth0"}
 
 
 def test_run_as_pulumi_runs_it_it_serves_the_schema(consumer_venv: Path, tmp_path: Path):

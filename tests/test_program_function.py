@@ -77,7 +77,7 @@ def test_source_bucket_is_named_like_the_other_resources_and_existing_ones_keep_
     # Global across Cloud Storage, so the project is part of it; the prefix is what the README's
     # read-only IAM condition for a new stack names.
     assert bucket.inputs["name"] == "tiktok-proxy-source-staging-acme-login-dev"
-    # Buckets made by 0.1.0 and 0.2.0 were named by Pulumi: the engine keeps theirs.
+    # Buckets made by 0.1.0 were named by Pulumi: the engine keeps theirs.
     assert bucket.ignore_changes == ("name",)
 
 

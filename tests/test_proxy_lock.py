@@ -5,61 +5,25 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
-import re
 from pathlib import Path
 
-from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from devtools.mock_runtime import REPO
+from tests.locks import (
+    PROXY_INPUT,
+    PROXY_LOCK,
+    dependency_closure,
+    entries,
+    pinned_version,
+)
+from tests.locks import locked_here as _locked_here
 
-LOCK = REPO / "proxy" / "requirements.txt"
-INPUT = REPO / "requirements" / "proxy.in"
-
-
-def entries(path) -> list[tuple[Requirement, list[str]]]:
-    """Each requirement of a pip requirements file with its hashes (continuations joined)."""
-    text = re.sub(r"\\\n", " ", path.read_text())
-    found = []
-    for raw in text.splitlines():
-        entry = raw.split("#", 1)[0].strip()
-        if entry:
-            hashes = re.findall(r"--hash=(sha256:[0-9a-f]{64})", entry)
-            found.append((Requirement(entry.split(" --hash", 1)[0].strip()), hashes))
-    return found
-
-
-def applies(requirement: Requirement) -> bool:
-    return requirement.marker is None or requirement.marker.evaluate({"extra": ""})
-
-
-def pinned_version(requirement: Requirement) -> str:
-    (spec,) = requirement.specifier
-    assert spec.operator == "==", f"{requirement} is not pinned with =="
-    return spec.version
+LOCK, INPUT = PROXY_LOCK, PROXY_INPUT
 
 
 def locked_here() -> dict[str, str]:
-    """Name -> version of every locked package that applies to this interpreter and platform."""
-    return {
-        canonicalize_name(req.name): pinned_version(req) for req, _ in entries(LOCK) if applies(req)
-    }
-
-
-def dependency_closure(roots: list[str]) -> set[str]:
-    """The installed distributions the roots need here, following each one's metadata."""
-    seen: set[str] = set()
-    pending = list(roots)
-    while pending:
-        name = canonicalize_name(pending.pop())
-        if name in seen:
-            continue
-        seen.add(name)
-        for raw in importlib.metadata.requires(name) or []:
-            requirement = Requirement(raw)
-            if applies(requirement):
-                pending.append(requirement.name)
-    return seen
+    return _locked_here(LOCK)
 
 
 def test_every_pin_is_exact_and_carries_hashes():
@@ -80,8 +44,7 @@ def test_the_tested_environment_has_exactly_the_locked_versions():
 
 
 def test_the_lock_is_the_full_closure_of_its_input():
-    roots = [req.name for req, _ in entries(INPUT)]
-    needed = dependency_closure(roots)
+    needed = dependency_closure([req for req, _ in entries(INPUT)])
     locked = set(locked_here())
     assert needed - locked == set(), "needed by the proxy but not locked"
     assert locked - needed == set(), "locked but needed by nothing the proxy uses"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import subprocess
 import tomllib
@@ -10,6 +12,8 @@ import pytest
 import yaml
 from pulumi.provider.experimental.analyzer import Analyzer
 
+from devtools.doctor import OUTPUTS_READ
+from devtools.doctor import parse as parse_doctor
 from devtools.mock_runtime import PROJECT, REPO, run_program
 from guardrails import POLICIES
 from tests.program import CONNECTION, run
@@ -99,8 +103,15 @@ def fenced(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
 
 
+def python_example(first_line: str) -> str:
+    """The README's Python block whose first line, a comment, starts with `first_line` (its file
+    name)."""
+    (example,) = [b for b in fenced("python") if b.split("\n", 1)[0].startswith(first_line)]
+    return example
+
+
 def test_the_python_example_runs_as_written():
-    (example,) = fenced("python")
+    example = python_example("# __main__.py")
     config = {
         "gcp:project": "acme-login-dev",
         "gcp:region": "europe-west1",
@@ -116,6 +127,15 @@ def test_the_python_example_runs_as_written():
     )
     assert program.one(CONNECTION).protect is True
     assert program.exports["tiktokTokenUrl"].value.endswith("/tiktok-token-proxy-dev")
+    # It exports what make doctor reads, which the doctor accepts as `pulumi stack output --json`
+    # prints it (the proxy secret itself would come from Secret Manager, by proxySecretId).
+    outputs = {key: exported.value for key, exported in program.exports.items()}
+    assert set(OUTPUTS_READ) <= set(outputs)
+    assert not any(program.exports[key].secret for key in OUTPUTS_READ)
+    invocation = parse_doctor(
+        ["--stack", "dev", "--outputs", "-"], {}, io.StringIO(json.dumps(outputs))
+    )
+    assert invocation.deployment.function_url == outputs["functionUrl"]
 
 
 def test_the_typescript_example_uses_the_schemas_names():

@@ -153,3 +153,33 @@ def test_the_version_step_refuses_a_version_without_a_changelog_entry(version_st
     assert result.returncode == 1
     assert f"no entry '## [{VERSION}] - <date>'" in result.stdout
     assert outputs == {}
+
+
+def test_the_readme_speaks_of_deployments_by_earlier_releases_only():
+    """A stack or bucket "deployed by X" exists only for a release before this one: the version
+    being released has deployed nothing yet."""
+    readme = " ".join((REPO / "README.md").read_text().split())
+    cited = re.findall(r"\b(?:made|deployed|created|registered) by (\d+\.\d+\.\d+)\b", readme)
+    assert cited, "the README names what 0.1.0 deployed"
+    for version in cited:
+        assert semver(version) < semver(VERSION), f"nothing was deployed by {version} yet"
+
+
+def test_the_release_entry_names_every_config_key_output_and_target_0_1_0_lacked():
+    """What 0.1.0 declared, exported and offered (tests/test_upgrade_from_0_1_0.py) against what
+    this version does: each addition is in its changelog entry."""
+    from tests.test_makefile import phony_targets
+    from tests.test_upgrade_from_0_1_0 import CONFIG_0_1_0, OUTPUTS_0_1_0
+    from tiktok_auth0.outputs import MONITORING_OUTPUT_KEYS, OUTPUT_KEYS
+
+    entry = CHANGELOG.split(f"## [{VERSION}]")[1].split("\n## [")[0]
+    entry = " ".join(entry.split())
+    declared = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
+    for key in set(declared) - CONFIG_0_1_0:
+        assert f"`{key}`" in entry, key
+    for key in {*OUTPUT_KEYS, *MONITORING_OUTPUT_KEYS} - OUTPUTS_0_1_0:
+        assert f"`{key}`" in entry, key
+    targets_0_1_0 = {"install", "lint", "test", "soak", "bench", "plan", "dev", "proxy"}
+    targets_0_1_0 |= {"emulator", "clean"}  # 0.1.0's Makefile (`git show f3ff81b:Makefile`)
+    for target in phony_targets() - {"need-node", "need-jq"} - targets_0_1_0:
+        assert f"`make {target}" in entry, target

@@ -17,11 +17,13 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import yaml
 
 from devtools.engine import Takeover, take_over
 from devtools.mock_runtime import PROJECT, REPO, ProgramRun, run_program
 from devtools.plan import load_stack_config
 from devtools.snapshot import snapshot
+from tests.test_readme_going_live import CREATED_BY, READ_BY
 from tiktok_auth0.profile_script import render_profile_script
 from tiktok_auth0.proxy_source import proxy_source
 
@@ -32,8 +34,8 @@ RETYPED = {
     "tiktok:gcp:TokenProxy": "tiktok-auth0:index:TokenProxy",
     "tiktok:auth0:SocialConnection": "tiktok-auth0:index:TikTokConnection",
 }
-# What later versions add to an upgraded stack (all created; none takes a name in use): the
-# TikTokLogin component (0.2.0); the APIs, the build's own account and its grants (after 0.2.0).
+# What 0.2.0 adds to an upgraded stack (all created; none takes a name in use): the TikTokLogin
+# component, the APIs, the build's own account and its grants, the monitoring.
 ADDED = {
     "tiktok-auth0:index:TikTokLogin": {"tiktok"},
     "gcp:projects/service:Service": {
@@ -73,7 +75,7 @@ ADDED = {
     "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": {"tiktok-uptime"},
     "gcp:monitoring/dashboard:Dashboard": {"tiktok-dashboard"},
 }
-# Inputs changed after 0.2.0 on resources that exist, each an update in place (only a function's
+# Inputs 0.2.0 changes on resources that exist, each an update in place (only a function's
 # name and location are immutable in the Cloud Functions API,
 # GoogleCloudPlatform/magic-modules mmv1/products/cloudfunctions2/Function.yaml): the function's
 # build runs as its own account, and the instance is right-sized (1 vCPU, 128 MiB, one worker,
@@ -129,7 +131,7 @@ def test_the_repositorys_stacks_keep_their_physical_names(upgrade):
         "auth0:index/connection:Connection": ["tiktok"],
     }
     assert BASELINE[stack]["physical_names"] == kept
-    # After 0.2.0: the build's own account, under a name no resource of 0.1.0 had.
+    # 0.2.0 adds the build's own account, under a name no resource of 0.1.0 had.
     added = {"gcp:serviceaccount/account:Account": [f"tiktok-build-{stack}"]}
     names = snapshot(stack, run)["physical_names"]
     assert {typ: sorted(found) for typ, found in names.items()} == {
@@ -261,16 +263,115 @@ def _comparable(value: Any, placeholders: dict[str, str] | None = None, key: str
     return value
 
 
-def test_the_readme_names_what_an_upgrade_creates():
-    """`Upgrading from 0.1.0` lists what the preview will show created beside the old resources."""
-    readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("## Upgrading from 0.1.0") : readme.index("### What one warm")]
-    section = " ".join(section.split())
+# -- README, "Upgrading from 0.1.0": everything an upgraded stack gains, measured against 0.1.0 ----
+README = (REPO / "README.md").read_text()
+UPGRADING = " ".join(
+    README[README.index("## Upgrading from 0.1.0") : README.index("### What one warm")].split()
+)
+NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
+# How the section names what each type the upgrade creates adds ({n}: how many, in words).
+CREATED_AS = {
+    "tiktok-auth0:index:TikTokLogin": "the `TikTokLogin` component",
+    "gcp:projects/service:Service": "{n} more APIs",
+    "gcp:serviceaccount/account:Account": "the build's own service account",
+    "gcp:projects/iAMMember:IAMMember": "its {n} grants",
+    "gcp:logging/metric:Metric": "{n} log-based metrics",
+    "gcp:monitoring/alertPolicy:AlertPolicy": "{n} alert policies",
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": "an uptime check",
+    "gcp:monitoring/dashboard:Dashboard": "a dashboard",
+}
+# What 0.1.0's program exported and its Pulumi.yaml declared (both read at its last commit,
+# f3ff81b, `git show f3ff81b:__main__.py`): the outputs and keys an upgrade adds are the others.
+OUTPUTS_0_1_0 = {
+    "connectionId",
+    "connectionName",
+    "authorizationUrl",
+    "tokenUrl",
+    "scopes",
+    "enabledClients",
+    "functionName",
+    "functionUrl",
+    "functionRegion",
+    "gcpProject",
+    "proxySourceSha256",
+    "profileScriptSha256",
+    "proxySecretHeader",
+}
+CONFIG_0_1_0 = {
+    "clientKey",
+    "clientSecret",
+    "scopes",
+    "userIdField",
+    "connectionName",
+    "displayName",
+    "enabledClients",
+    "maxInstances",
+    "minInstances",
+    "protect",
+    "production",
+}
+
+
+def created(takeovers: list[Takeover]) -> Counter[str]:
+    return Counter(t.registration.type for t in takeovers if t.old_urn is None)
+
+
+def old_resource(stack: str, typ: str) -> dict[str, Any]:
+    (resource,) = [r for r in BASELINE[stack]["resources"] if r["type"] == typ]
+    return resource
+
+
+def test_the_readme_names_everything_an_upgrade_creates(upgrade):
+    _, _, takeovers = upgrade
+    made = created(takeovers)
+    assert set(made) == set(CREATED_AS), "a type the upgrade creates is not described"
+    for typ, count in made.items():
+        phrase = CREATED_AS[typ].format(n=NUMBERS[count])
+        assert phrase in UPGRADING, phrase
     services = ADDED["gcp:projects/service:Service"]
     apis = sorted(name.removeprefix("tiktok-api-") for name in services)
-    named = re.search(r"(\w+) more APIs \(([\w, ]+)\)", section)
+    named = re.search(r"more APIs \(([\w, ]+)\)", UPGRADING)
     assert named, "the upgrade section names the APIs it enables"
-    assert sorted(re.split(r", (?:and )?| and ", named.group(2))) == apis
-    assert named.group(1) == {3: "three", 4: "four", 5: "five"}[len(apis)]
-    for what in ("log-based metrics", "alert policies", "uptime check", "dashboard"):
-        assert what in section, what
+    assert sorted(re.split(r", (?:and )?| and ", named.group(1))) == apis
+
+
+def test_the_readme_names_the_roles_the_upgrade_needs_beyond_0_1_0s(upgrade):
+    stack, _, takeovers = upgrade
+    old_types = {r["type"] for r in BASELINE[stack]["resources"]}
+    new_types = set(created(takeovers)) & set(CREATED_BY)
+    for roles in (CREATED_BY, READ_BY):  # the deployer's, and the read-only identity's
+        before = {roles[typ] for typ in old_types if typ in roles}
+        for role in {roles[typ] for typ in new_types} - before:
+            assert f"`{role}`" in UPGRADING, role
+
+
+def test_the_readme_names_the_outputs_and_config_keys_an_upgrade_adds(upgrade):
+    _, run, _ = upgrade
+    for key in set(run.exports) - OUTPUTS_0_1_0:
+        assert f"`{key}`" in UPGRADING, key
+    declared = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
+    for key in set(declared) - CONFIG_0_1_0:
+        assert f"`{key}`" in UPGRADING, key
+
+
+def test_the_readme_says_what_the_upgrade_updates_and_replaces(upgrade):
+    stack, run, _ = upgrade
+    function = run.one("gcp:cloudfunctionsv2/function:Function").inputs["serviceConfig"]
+    memory = function["availableMemory"].removesuffix("Mi")
+    workers = NUMBERS[int(function["environmentVariables"]["WORKERS"])]
+    concurrency = int(function["maxInstanceRequestConcurrency"])
+    shape = f"{function['availableCpu']} vCPU, {memory} MiB, {workers} worker, {concurrency}"
+    assert f"right-sized shape ({shape} requests per instance)" in UPGRADING
+    assert "to build as that account" in UPGRADING
+    # The source changed since 0.1.0, and the archive is named after it: a new object.
+    archive = "gcp:storage/bucketObject:BucketObject"
+    was = old_resource(stack, archive)["inputs"]["name"]
+    assert run.one(archive).inputs["name"] != was
+    assert "**Replaced**: only the source archive" in UPGRADING
+    # The profile script changed since 0.1.0: the connection is updated.
+    connection = "auth0:index/connection:Connection"
+    options = old_resource(stack, connection)["inputs"]["options"]
+    old_script = options.get("value", options)["scripts"]["fetchUserProfile"]
+    script = run.one(connection).inputs["options"]["value"]["scripts"]["fetchUserProfile"]
+    assert script != old_script
+    assert "the connection, to this version's profile script" in UPGRADING

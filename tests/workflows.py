@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -48,10 +47,10 @@ def _substitute(value: str, row: dict[str, Any]) -> str:
 
 
 def sdk_version() -> str:
-    """The Pulumi SDK pin in pyproject.toml (`pulumi==X`): the CLI must be the same version."""
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())
-    (pin,) = [d for d in project["project"]["dependencies"] if d.startswith("pulumi==")]
-    return pin.split("==")[1]
+    """The Pulumi SDK version the lock pins (requirements/dev.txt, `pulumi==X`), which the tests and
+    the stacks run with: the CLI must be the same version."""
+    (pin,) = re.findall(r"^pulumi==(\S+)$", (REPO / "requirements" / "dev.txt").read_text(), re.M)
+    return pin
 
 
 @dataclass(frozen=True)

@@ -84,10 +84,12 @@ class BuildAccount:
     account: gcp.serviceaccount.Account
     grants: list[pulumi.Resource]
 
-    def resource_name(self, project: pulumi.Input[str]) -> pulumi.Output[str]:
-        """`projects/<project>/serviceAccounts/<email>`: the form `buildConfig.serviceAccount`
-        takes (the gcp provider's own example passes the account's id, which has it)."""
-        return pulumi.Output.concat("projects/", project, "/serviceAccounts/", self.account.email)
+    def resource_name(self) -> pulumi.Output[str]:
+        """`projects/<project>/serviceAccounts/<email>`, the form `buildConfig.serviceAccount`
+        takes: the account's id, which the gcp provider sets to it (its import id; the
+        provider's cloudfunctionsv2 example passes `account.id`). Unlike one assembled from
+        `email`, it needs no output a program's unit-test mocks would have to compute."""
+        return self.account.id
 
 
 def declare_build_account(

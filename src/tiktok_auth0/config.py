@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +27,7 @@ from pulumi.runtime import config as runtime_config
 
 from . import validation
 
-__all__ = ["DECLARED", "DEFAULTS", "ConfigError", "StackConfig", "load"]
+__all__ = ["DECLARED", "DEFAULTS", "ConfigError", "StackConfig", "load", "stack_config_errors"]
 
 # camelCase, as in Pulumi.yaml; lists where Pulumi.yaml has lists.
 DEFAULTS: dict[str, Any] = {
@@ -109,7 +111,7 @@ def load() -> StackConfig:
             f"set it again with `pulumi config set --secret clientSecret -s {pulumi.get_stack()}`"
         )
     if problems or client_secret is None:
-        raise ConfigError("stack config is not usable", problems)
+        raise ConfigError(_heading(), problems)
     _warn_about_a_custom_domain(values["auth0_domain"])
     fields = {key: value for key, value in values.items() if key != "auth0_domain"}
     fields |= {
@@ -118,6 +120,24 @@ def load() -> StackConfig:
         "alert_notification_channels": tuple(values["alert_notification_channels"]),
     }
     return StackConfig(**fields)
+
+
+@contextmanager
+def stack_config_errors() -> Iterator[None]:
+    """Around the component the stack config is passed to: its refusal (a rename against the
+    stack's state, checked only once the component reads it) is raised as a ConfigError headed in
+    stack-config terms. The problems already name the keys as `Pulumi.<stack>.yaml` does
+    (`connectionName`); the component's own heading speaks of its schema and Python names."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except validation.InvalidArgumentsError as error:
+        raise ConfigError(_heading(), error.problems) from None
+
+
+def _heading() -> str:
+    return f"stack config is not usable (keys as in Pulumi.{pulumi.get_stack()}.yaml)"
 
 
 def _undeclared_keys() -> list[str]:

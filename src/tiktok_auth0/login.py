@@ -21,7 +21,9 @@ __all__ = ["TikTokLogin", "TikTokLoginArgs"]
 
 class TikTokLoginArgs(TypedDict):
     """The arguments of TikTokLogin. In the Pulumi schema (and so in TypeScript, Go, .NET and the
-    stack config) each is spelt in camelCase: `client_key` is `clientKey`."""
+    stack config) each is spelt in camelCase: `client_key` is `clientKey`. All but
+    `client_secret`, `enabled_clients` and `alert_notification_channels` must be plain values,
+    known when the program runs (the schema marks them plain), not `pulumi.Output`s."""
 
     client_key: str
     (

@@ -130,8 +130,9 @@ def _uptime_check(
     project: str,
     opts: pulumi.ResourceOptions,
 ) -> gcp.monitoring.UptimeCheckConfig:
-    # The function's URL, as Auth0 calls it: https://<region>-<project>.cloudfunctions.net/<name>
-    url = function.url.apply(urlsplit)
+    # The function's URL, as Auth0 calls it: https://<region>-<project>.cloudfunctions.net/<name>.
+    # Every deployment sets it; a program's unit-test mocks that echo inputs leave it None.
+    url = function.url.apply(lambda value: urlsplit(value or ""))
     return gcp.monitoring.UptimeCheckConfig(
         f"{name}-uptime",
         project=project,

@@ -278,10 +278,10 @@ class TokenProxy(pulumi.ComponentResource):
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             force_destroy=True,  # it holds only build inputs that the program re-uploads
-            # 0.1.0 and 0.2.0 let Pulumi name the bucket (`token-proxy-source-1a2b3c4` in 0.1.0,
-            # `<name>-source-1a2b3c4` in 0.2.0): a bucket that exists keeps its name rather than
-            # being replaced; a new one gets the name above. A replacement (a new region) keeps
-            # the name too, and bucket names are global: the old bucket goes first.
+            # 0.1.0 let Pulumi name the bucket (`token-proxy-source-1a2b3c4`): a bucket that
+            # exists keeps its name rather than being replaced; a new one gets the name above. A
+            # replacement (a new region) keeps the name too, and bucket names are global: the old
+            # bucket goes first.
             opts=pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(ignore_changes=["name"], delete_before_replace=True)
             ),
@@ -348,7 +348,7 @@ class TokenProxy(pulumi.ComponentResource):
         project = self._settings["gcp_project"]
         # The build runs as its own account, never the project's default build identity (which
         # may be missing, too weak, or an Editor running third-party install code).
-        build_service_account = build.resource_name(project)
+        build_service_account = build.resource_name()
         return gcp.cloudfunctionsv2.Function(
             f"{self._name}-function",
             name=self._physical_name("token-proxy", FUNCTION_NAME_MAX),

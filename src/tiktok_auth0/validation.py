@@ -19,6 +19,7 @@ from .tiktok import LOGIN_SCOPES, USER_ID_FIELDS
 
 __all__ = [
     "DEFAULTS",
+    "PLAIN",
     "InvalidArgumentsError",
     "check",
     "check_component_name",
@@ -47,6 +48,31 @@ DEFAULTS: dict[str, Any] = {
     "alert_latency_p95_ms": 4000,
     "proxy_secret_generation": 0,
     "proxy_secret_keep_previous": False,
+}
+# What each argument that must be plain is (the Pulumi schema marks these plain): a value known
+# when the program runs, since it names resources, renders the profile script or is checked
+# before anything is declared. The others (client_secret, enabled_clients,
+# alert_notification_channels) may be pulumi.Outputs: a secret, another resource's output.
+PLAIN: dict[str, str] = {
+    "client_key": "string",
+    "scopes": "list of strings",
+    "user_id_field": "string",
+    "connection_name": "string",
+    "display_name": "string",
+    "gcp_project": "string",
+    "gcp_region": "string",
+    "min_instances": "whole number",
+    "max_instances": "whole number",
+    "protect": "bool",
+    "retain_on_delete": "bool",
+    "production": "bool",
+    "replace_connection": "string",
+    "monitoring": "bool",
+    "alert_upstream_failures": "whole number",
+    "alert_refused_calls": "whole number",
+    "alert_latency_p95_ms": "whole number",
+    "proxy_secret_generation": "whole number",
+    "proxy_secret_keep_previous": "bool",
 }
 # A TikTok client key is letters and digits (`sbaw...` for a sandbox app, `aw...` in
 # production); dashes and underscores are let through. Nothing else: the proxy's
@@ -92,6 +118,9 @@ def check(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) ->
     names = {key: schema_name(key) for key in values} | dict(labels or {})
     problems: list[str] = []
     for key, value in values.items():
+        if key in PLAIN and _holds_an_output(value):
+            problems.append(f"{names[key]}: {_not_plain(PLAIN[key])}")
+            continue
         rule = _RULES.get(key)
         if rule is not None:
             problems += [f"{names[key]}: {message}" for message in rule(value)]
@@ -144,6 +173,26 @@ def check_stack_name(stack: str) -> list[str]:
         "and Cloud Storage refuses a bucket name with 'google' in it: use a stack name "
         "without 'google' (pulumi stack rename)"
     ]
+
+
+def _holds_an_output(value: object) -> bool:
+    if _is_list(value):
+        return any(isinstance(item, pulumi.Output) for item in value)
+    return isinstance(value, pulumi.Output)
+
+
+def _not_plain(kind: str) -> str:
+    reader = {
+        "string": "config.require",
+        "list of strings": "config.require_object",
+        "whole number": "config.get_int",
+        "bool": "config.get_bool",
+    }[kind]
+    return (
+        f"must be a plain {kind}, known when the program runs, not a pulumi.Output: it is "
+        "checked and written into the plan before anything is deployed. Pass the value itself "
+        f"(e.g. from {reader}), not a secret, another resource's output or an apply"
+    )
 
 
 def _client_key(value: object) -> list[str]:
