@@ -19,7 +19,7 @@ STATE  ?=
 PORT   ?=
 GRANT  ?=
 OUTPUTS ?=
-# What planning and the local servers need (pyproject's dependencies and its plan extra) ...
+# What planning and the local servers need (pyproject's dependencies and its stacks extra) ...
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 # ... and, on top, the test and lint tools (the `dev` extra).
 STAMP  := $(VENV)/.installed
