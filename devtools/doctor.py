@@ -133,22 +133,23 @@ def parse(argv: list[str], environ: Mapping[str, str], stdin: TextIO) -> Invocat
     if not stack:
         raise UsageError(f"STACK is required: {USAGE}")
     found = _read_outputs(args.outputs.strip(), stack, stdin)
-    problems: list[str] = []
+    problems: list[str] = []  # with the environment, each saying its own fix
+    unusable: list[str] = []  # with the outputs, fixed by passing a current stack's outputs
 
     def output(key: str) -> str:
         value = found.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()
-        problems.append(f"the outputs have no {key}")
+        unusable.append(f"the outputs have no {key}")
         return ""
 
     function_url = output(FUNCTION_URL)
     header = output(PROXY_SECRET_HEADER)
     client_key = output(CLIENT_KEY)
     if function_url and not _local_or_https(function_url):
-        problems.append(f"{FUNCTION_URL} must be an https URL (http only on 127.0.0.1)")
+        unusable.append(f"{FUNCTION_URL} must be an https URL (http only on 127.0.0.1)")
     if header and not _HEADER_NAME.fullmatch(header):
-        problems.append(f"{PROXY_SECRET_HEADER} must be an HTTP header name, got {header!r}")
+        unusable.append(f"{PROXY_SECRET_HEADER} must be an HTTP header name, got {header!r}")
     secret = environ.get("PROXY_SECRET", "").strip() or None
     secret_id = None
     if secret is not None and not _VISIBLE.fullmatch(secret):
@@ -156,14 +157,16 @@ def parse(argv: list[str], environ: Mapping[str, str], stdin: TextIO) -> Invocat
     if secret is None:
         secret_id = output(PROXY_SECRET_ID)
         if secret_id and not SECRET_NAME.fullmatch(secret_id):
-            problems.append(f"{PROXY_SECRET_ID} must be projects/<project>/secrets/<id>")
+            unusable.append(f"{PROXY_SECRET_ID} must be projects/<project>/secrets/<id>")
     auth0 = _auth0_credentials(environ, problems)
     connection_id = output(CONNECTION_ID) if auth0 is not None else None
-    if problems:
+    if unusable:
         fix = f"pass the outputs of a stack deployed from this version ({USAGE})"
-        if any(PROXY_SECRET_ID in p for p in problems) and secret is None:
+        if any(PROXY_SECRET_ID in p for p in unusable) and secret is None:
             fix = f"set PROXY_SECRET, or {fix}"
-        raise UsageError("; ".join(problems) + f"; {fix}")
+        problems += [*unusable[:-1], f"{unusable[-1]}; {fix}"]
+    if problems:
+        raise UsageError("; ".join(problems))
     return Invocation(
         Deployment(stack, function_url, header, client_key, connection_id),
         secret,

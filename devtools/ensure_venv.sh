@@ -4,12 +4,14 @@
 # The project needs Python 3.11 or newer (pyproject's requires-python). A virtualenv made by an
 # older Python, or by one that has since been removed, can never work, and pip would fail in it
 # after every switch of Python: it is rebuilt with <python>, saying why. A <python> that is itself
-# too old is explained instead of used.
+# too old is explained instead of used. With "given" (the user chose <python>: make ...
+# PYTHON=python3.13), a virtualenv made by another Python version is rebuilt with it too.
 #
-# Usage: devtools/ensure_venv.sh <python> <virtualenv directory>
+# Usage: devtools/ensure_venv.sh <python> <virtualenv directory> [given]
 set -eu
 python=$1
 venv=$2
+given=${3:-}
 
 version_of() { "$1" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null; }
 supported() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
@@ -29,6 +31,14 @@ if [ -e "$venv" ] && ! supported "$venv/bin/python"; then
   fi
   echo "$venv was made by $found: rebuilding it with $python (Python $(version_of "$python"))."
   rm -rf "$venv"
+fi
+if [ -n "$given" ] && [ -e "$venv" ]; then
+  made=$(version_of "$venv/bin/python" || true)
+  wanted=$(version_of "$python")
+  if [ "$made" != "$wanted" ]; then
+    echo "$venv was made by Python $made, not by PYTHON=$python (Python $wanted): rebuilding it with $python."
+    rm -rf "$venv"
+  fi
 fi
 if [ ! -x "$venv/bin/python" ]; then
   echo "Creating $venv with $python (Python $(version_of "$python"))."

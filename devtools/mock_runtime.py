@@ -37,6 +37,7 @@ __all__ = [
     "MockedResource",
     "ProgramRun",
     "RecordingMocks",
+    "StateFileError",
     "read_state",
     "run_program",
 ]
@@ -244,20 +245,33 @@ class _Warnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+class StateFileError(ValueError):
+    """The file is not a `pulumi stack export`; the message says what it lacks, in a few words."""
+
+
 def read_state(path: Path) -> dict[str, dict[str, Any]]:
     """A `pulumi stack export` file as the engine's state read returns it: each live resource's
     URN -> {"type", "outputs"} (resources pending deletion left out, as the engine leaves them).
-    Raises ValueError naming the file when it is not such an export."""
+    Raises StateFileError saying what is wrong with the file when it is not such an export."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        resources = document["deployment"].get("resources") or []
-        return {
-            r["urn"]: {"type": r["type"], "outputs": r.get("outputs") or {}}
-            for r in resources
-            if not r.get("delete")
-        }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path}: not a `pulumi stack export` file ({exc})") from None
+    except OSError as exc:
+        raise StateFileError(exc.strerror or str(exc)) from None
+    except (ValueError, RecursionError):
+        raise StateFileError("it is not JSON") from None
+    deployment = document.get("deployment") if isinstance(document, dict) else None
+    if not isinstance(deployment, dict):
+        raise StateFileError('it has no "deployment" object')
+    resources = deployment.get("resources") or []
+    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+        raise StateFileError('its "deployment" has no list of resources')
+    if not all(isinstance(r.get("urn"), str) and isinstance(r.get("type"), str) for r in resources):
+        raise StateFileError("a resource has no urn or type")
+    return {
+        r["urn"]: {"type": r["type"], "outputs": r.get("outputs") or {}}
+        for r in resources
+        if not r.get("delete")
+    }
 
 
 def run_program(

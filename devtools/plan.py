@@ -23,7 +23,13 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 
-from devtools.mock_runtime import MockedResource, ProgramRun, read_state, run_program
+from devtools.mock_runtime import (
+    MockedResource,
+    ProgramRun,
+    StateFileError,
+    read_state,
+    run_program,
+)
 from devtools.stacks import StackFileError, load_stack_config, stack_file
 from tiktok_auth0.profile_script import rendered_values, sha256_hex
 
@@ -193,8 +199,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         path = stack_file(args.stack, args.config_file)
-        config, secret_keys, notes = load_stack_config(path)
+        config, secret_keys, notes = load_stack_config(path, stack=args.stack)
         deployed = read_state(args.state) if args.state else None
+    except StateFileError as exc:
+        print(
+            f"error: STATE={args.state}: not the stack's last deployment as `pulumi stack export` "
+            f"writes it ({exc}); write it with `pulumi stack export -s {args.stack} --file "
+            f"{args.state}`",
+            file=sys.stderr,
+        )
+        return 2
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -22,11 +22,13 @@ __all__ = [
     "PortInUseError",
     "check_free",
     "free_port",
+    "parse_port",
     "who_listens",
 ]
 
 LOCALHOST = "127.0.0.1"
 OURS, STRANGER, NOBODY = "ours", "a stranger", "nobody"
+MAX_PORT = 65535
 _LISTEN = "0A"  # the TCP state LISTEN in /proc/net/tcp
 
 
@@ -44,6 +46,22 @@ class PortInUseError(RuntimeError):
             f"port {port} on {host} is already in use by another program; "
             f"choose another port, e.g. {choose}"
         )
+
+
+def parse_port(text: str, command: str, example: int) -> int:
+    """PORT as the user gave it to `command` (`make proxy`): a whole number from 0 to 65535, 0
+    letting the system choose a free port.
+
+    Raises ValueError with one line naming PORT, the range and `command PORT=<example>`, before
+    anything starts (a socket would otherwise raise OverflowError from deep inside a server).
+    """
+    value = text.strip()
+    if value.isascii() and value.isdigit() and int(value) <= MAX_PORT:
+        return int(value)
+    raise ValueError(
+        f"PORT={text} is not a port: give a whole number from 1 to {MAX_PORT} (0 lets the system "
+        f"choose a free one), e.g. {command} PORT={example}"
+    )
 
 
 def free_port(host: str = LOCALHOST) -> int:

@@ -11,8 +11,10 @@ it -> the rendered profile script, run in Node against the emulator's user info,
 profile a TikTok user would get. Secrets, codes and tokens are shown masked.
 
 `--grant` rehearses a user who ticks only some of the scopes asked for (TikTok allows it):
-`make dev GRANT=user.info.basic`. An unknown stack, an unusable stack config or grant, and a busy
-port are one message and exit status 2 (1 for the port); a step that fails exits 1.
+`make dev GRANT=user.info.basic`; a grant without user.info.basic (`GRANT=user.info.profile`) is
+refused by the profile script, and the rehearsal ends there with its message. An unknown stack, an
+unusable stack config, grant or PORT, and a busy port are one message and exit status 2 (1 for the
+busy port); a step that fails exits 1.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ import secrets
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pulumi
 
-from devtools.ports import PortInUseError, check_free
+from devtools.ports import PortInUseError, check_free, parse_port
 from devtools.profile_runner import run_profile_script
 from devtools.proxy_process import ProxyProcess, stop_on_sigterm
 from devtools.stacks import StackFileError, StackSettings, read_settings, stack_file
@@ -159,21 +162,7 @@ def rehearse(
             print(f"    proxy log: {proxy.log_records()[-1]['message']}")
 
             step(4, "Auth0 runs the connection's profile script (Node) with the token response")
-            script = render_profile_script(
-                stack.scopes, stack.user_id_field, user_info_url=tiktok.user_info_url
-            )
-            answer = run_profile_script(script, tokens["access_token"], tokens)
-            (info,) = [r for r in tiktok.requests if r.path == "/v2/user/info/"]
-            print(f"    the script asked TikTok for fields: {info.query['fields']}")
-            if "error" in answer:
-                raise SystemExit(f"profile script failed: {answer['error']}")
-            profile = answer["profile"]
-            print(
-                f"    Auth0 user: oauth2|{stack.connection_name}|{profile['user_id']}  "
-                f"({stack.user_id_field})"
-            )
-            for key, value in profile.items():
-                print(f"      {key}: {json.dumps(value)}")
+            profile = run_profile(stack, tiktok, tokens)
             leaked = [s for s in (app.client_secret, proxy_secret, code) if s in proxy.output()]
             print(f"\nSecrets in the proxy's logs: {len(leaked)}")
             if leaked:
@@ -181,13 +170,41 @@ def rehearse(
             return {"tokens": tokens, "profile": profile, "tiktok": tiktok.url}
 
 
+def run_profile(stack: StackSettings, tiktok: TikTokEmulator, tokens: dict[str, Any]) -> Any:
+    """Step 4: the rendered profile script against the emulator, and the Auth0 user it gives.
+
+    Raises SystemExit with the script's own message when it refuses the login (as it does,
+    before calling TikTok, for a grant without the user id's scope).
+    """
+    script = render_profile_script(
+        stack.scopes, stack.user_id_field, user_info_url=tiktok.user_info_url
+    )
+    answer = run_profile_script(script, tokens["access_token"], tokens)
+    asked = [r.query["fields"] for r in tiktok.requests if r.path == "/v2/user/info/"]
+    if asked:
+        print(f"    the script asked TikTok for fields: {asked[0]}")
+    else:
+        print("    the script asked TikTok for nothing: it refused the login first")
+    if "error" in answer:
+        raise SystemExit(
+            f"error: the login fails at step 4: the profile script refused it with "
+            f'"{answer["error"]}", as Auth0 would show it (see Troubleshooting in the README)'
+        )
+    profile = answer["profile"]
+    print(
+        f"    Auth0 user: oauth2|{stack.connection_name}|{profile['user_id']}  "
+        f"({stack.user_id_field})"
+    )
+    for key, value in profile.items():
+        print(f"      {key}: {json.dumps(value)}")
+    return profile
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", default="dev", help="the stack whose settings to use")
     parser.add_argument("--config-file", type=Path, help="default: Pulumi.<stack>.yaml")
-    parser.add_argument(
-        "--port", type=int, default=0, help="the proxy's port (default 0: a free one)"
-    )
+    parser.add_argument("--port", default="0", help="the proxy's port (default 0: a free one)")
     parser.add_argument(
         "--grant",
         default="",
@@ -195,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        stack = read_settings(args.stack, stack_file(args.stack, args.config_file))
+        port = parse_port(args.port, "make dev", 3334)
+        stack = read_settings(args.stack, stack_file(args.stack, args.config_file, "make dev"))
         grant = parse_grant(args.grant, stack.scopes)
     except (StackFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -205,9 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
-        if args.port:
-            check_free(args.port, "make dev")  # before anything starts (start checks again)
-        rehearse(stack, args.port or None, grant=grant)
+        if port:
+            check_free(port, "make dev")  # before anything starts (start checks again)
+        rehearse(stack, port or None, grant=grant)
     except PortInUseError as exc:
         print(f"error: {exc}, or leave PORT unset for a free one", file=sys.stderr)
         return 1

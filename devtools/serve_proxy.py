@@ -4,8 +4,9 @@ Runs `functions-framework --target token --source proxy/main.py` with the proxy'
 this environment (`TIKTOK_TOKEN_URL`, `PROXY_SECRET`, ...), and once it serves its port says where,
 which TikTok token endpoint it calls, and how to point it at the emulator. Its JSON log lines go
 to stdout, one per request; what this launcher says goes to stderr, so stdout stays JSON. A busy
-port ends it with one line and status 1; a proxy that refuses its configuration exits with the
-proxy's own status (3) after its log line naming each unusable variable.
+port ends it with one line and status 1, a PORT that is no port with one line and status 2; a proxy
+that refuses its configuration exits with the proxy's own status (3) after its log line naming each
+unusable variable.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import signal
 import sys
 
-from devtools.ports import PortInUseError
+from devtools.ports import PortInUseError, parse_port
 from devtools.proxy_process import PROXY_ENV_KEYS, ProxyProcess, stop_on_sigterm
 from devtools.tiktok_emulator import EmulatedApp
 from tiktok_auth0.tiktok import TOKEN_URL
@@ -52,18 +53,34 @@ def describe(proxy: ProxyProcess, env: dict[str, str]) -> str:
             f"  PROXY_SECRET is not set, so no {header} header is required (on Cloud Run the "
             "proxy refuses to start without one)"
         )
-    if allowed := env.get("ALLOWED_CLIENT_KEYS"):
-        lines.append(f"  client keys allowed: {allowed}")
+    lines.append(f"  {_client_keys(env.get('ALLOWED_CLIENT_KEYS'))}")
     lines.append("  one JSON log line per request follows on stdout")
     return "\n".join(lines)
 
 
+def _client_keys(allowed: str | None) -> str:
+    """Which client keys the proxy forwards, read as it reads ALLOWED_CLIENT_KEYS: keys separated
+    by commas, blanks around them dropped; none at all means any key (proxy/tokenproxy/_config.py,
+    a test keeps the two in step through the running proxy)."""
+    keys = [key.strip() for key in (allowed or "").split(",") if key.strip()]
+    if keys:
+        return f"client keys forwarded: {', '.join(keys)} (ALLOWED_CLIENT_KEYS)"
+    if allowed is None:
+        return "any client key is forwarded (ALLOWED_CLIENT_KEYS is not set)"
+    return "any client key is forwarded (ALLOWED_CLIENT_KEYS lists none)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--port", default=str(DEFAULT_PORT), help="0: a free one")
     args = parser.parse_args(argv)
+    try:
+        port = parse_port(args.port, "make proxy", DEFAULT_PORT + 1)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     env = {key: os.environ[key] for key in PROXY_ENV_KEYS if key in os.environ}
-    proxy = ProxyProcess(env, port=args.port, stream=True, command="make proxy")
+    proxy = ProxyProcess(env, port=port, stream=True, command="make proxy")
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         proxy.start()

@@ -55,7 +55,7 @@ def physical_names(resources: list[dict[str, Any]]) -> dict[str, list[str]]:
 def snapshot(stack: str, run: ProgramRun | None = None) -> dict[str, Any]:
     """What the program registers for `stack` (run with `Pulumi.<stack>.yaml` unless given)."""
     if run is None:
-        config, secret_keys, _ = load_stack_config(REPO / f"Pulumi.{stack}.yaml")
+        config, secret_keys, _ = load_stack_config(REPO / f"Pulumi.{stack}.yaml", stack=stack)
         run = run_program(stack=stack, config=config, secret_keys=secret_keys)
     urns = engine_urns(run.registrations, stack, PROJECT)
     mocked = {(r.typ, r.name): r for r in run.resources}

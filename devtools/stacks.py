@@ -10,14 +10,15 @@ same stack cannot disagree about its scopes, user id field or connection name.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 
 from devtools.mock_runtime import PROJECT, REPO, run_program
+from devtools.pulumi_yaml import StackFileError, read_stack_file
 from tiktok_auth0 import load
 
 __all__ = [
@@ -31,11 +32,10 @@ __all__ = [
 ]
 
 PLACEHOLDER_SECRET = "plan-placeholder-secret"
-
-
-class StackFileError(ValueError):
-    """The stack does not exist, or its file cannot be read as Pulumi stack config; the message
-    is one line."""
+# Pulumi's rule for a stack's own name ("a stack name may only contain alphanumeric, hyphens,
+# underscores, or periods", pulumi/pulumi sdk/go/common/tokens/stack_name.go); the stack's file is
+# Pulumi.<name>.yaml, so no path and no org/project prefix.
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,18 @@ def stack_names(folder: Path = REPO) -> list[str]:
     return sorted(path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in files)
 
 
-def stack_file(stack: str, config_file: Path | None = None) -> Path:
+def stack_file(stack: str, config_file: Path | None = None, command: str = "make plan") -> Path:
     """`config_file`, or the stack's `Pulumi.<stack>.yaml`.
 
-    Raises StackFileError listing the stacks that exist when there is no such file.
+    Raises StackFileError listing the stacks that exist when `stack` is not a plain stack name
+    (`command` shows how to give one) or there is no such file.
     """
+    if config_file is None and not STACK_NAME.fullmatch(stack):
+        raise StackFileError(
+            f"STACK={stack} is not a stack name: a plain Pulumi stack name has only letters, "
+            f"digits, -, _ and . (the stacks here are {', '.join(stack_names())}), e.g. "
+            f"{command} STACK=prod"
+        )
     path = config_file or REPO / f"Pulumi.{stack}.yaml"
     if path.is_file():
         return path
@@ -78,8 +85,11 @@ def stack_file(stack: str, config_file: Path | None = None) -> Path:
     )
 
 
-def load_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str], list[str]]:
-    """Config and secret keys as the engine would pass them, plus notes about placeholders.
+def load_stack_config(
+    stack_file: Path, *, stack: str
+) -> tuple[dict[str, str], list[str], list[str]]:
+    """Config and secret keys as the engine would pass them, plus notes about placeholders
+    (which name `stack` in the commands they give).
 
     Raises StackFileError naming the file (and the line, for a YAML error) when it is not a
     mapping with a `config` mapping.
@@ -88,7 +98,10 @@ def load_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str], list
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     notes: list[str] = []
-    for key, value in (document.get("config") or {}).items():
+    for written, value in (document.get("config") or {}).items():
+        # The CLI reads a key without a namespace as the project's (pulumi/pulumi
+        # sdk/go/common/workspace/loaders.go, stackConfigNamespacedWithProject).
+        key = written if ":" in str(written) else f"{PROJECT}:{written}"
         if isinstance(value, dict) and "secure" in value:
             config[key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, key]
             notes.append(f"{key} is encrypted in {stack_file.name}; planned with a placeholder")
@@ -99,7 +112,7 @@ def load_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str], list
         config[secret_key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, secret_key]
         notes.append(
             "clientSecret is not set for this stack; planned with a placeholder. Before "
-            "`pulumi up`: pulumi config set --secret clientSecret"
+            f"`pulumi up`: pulumi config set --secret clientSecret -s {stack}"
         )
     return config, secret_keys, notes
 
@@ -110,7 +123,7 @@ def read_settings(stack: str, path: Path) -> StackSettings:
     Raises StackFileError for an unreadable file and pulumi.RunError (the program's ConfigError,
     every problem listed) for unusable settings, as `make plan` reports them.
     """
-    config, secret_keys, _ = load_stack_config(path)
+    config, secret_keys, _ = load_stack_config(path, stack=stack)
     read: list[StackSettings] = []
 
     def program() -> None:
@@ -132,15 +145,7 @@ def read_settings(stack: str, path: Path) -> StackSettings:
 
 
 def _parse(stack_file: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise StackFileError(f"{stack_file.name}{where}: not valid YAML: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise StackFileError(f"{stack_file.name}: not valid YAML: {exc}") from None
+    document = read_stack_file(stack_file) or {}
     if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
         raise StackFileError(f"{stack_file.name}: must be a mapping with a `config:` mapping")
     return document

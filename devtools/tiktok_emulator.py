@@ -37,7 +37,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from devtools.ports import LOCALHOST, PortInUseError, check_free
+from devtools.ports import LOCALHOST, PortInUseError, check_free, parse_port
 from tiktok_auth0.tiktok import SCOPE_FIELDS
 
 __all__ = [
@@ -59,6 +59,7 @@ ALL_FIELDS = frozenset(f for fields in SCOPE_FIELDS.values() for f in fields)
 # 365 days; clients must read expires_in / refresh_expires_in rather than assume either.
 ACCESS_TOKEN_TTL = 2 * 60 * 60
 REFRESH_TOKEN_TTL = 180 * 24 * 60 * 60
+DEFAULT_PORT = 8081  # `make emulator`'s
 
 
 @dataclass(frozen=True)
@@ -461,24 +462,30 @@ def _digest(*parts: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`make emulator`: serve until Ctrl-C; a busy port is one line on stderr and status 1."""
+    """`make emulator`: serve until Ctrl-C; a busy port is one line on stderr and status 1, a PORT
+    that is no port one line and status 2."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default=LOCALHOST)
-    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--port", default=str(DEFAULT_PORT), help="0: a free one")
     parser.add_argument("--redirect-uri", action="append", default=[])
     args = parser.parse_args(argv)
+    try:
+        port = parse_port(args.port, "make emulator", DEFAULT_PORT + 1)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     app = EmulatedApp()
     if args.redirect_uri:
         app = EmulatedApp(redirect_uris=tuple(args.redirect_uri))
-    emulator = TikTokEmulator(apps=(app,), host=args.host, port=args.port)
+    emulator = TikTokEmulator(apps=(app,), host=args.host, port=port)
     try:
-        check_free(args.port, "make emulator", args.host)
+        check_free(port, "make emulator", args.host)
         emulator.start()
     except PortInUseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print(f"error: cannot listen on {args.host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
     # Flushed: whoever reads a pipe (a test, `make emulator | tee`) sees it once it is true.
     print(

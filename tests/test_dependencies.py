@@ -20,7 +20,7 @@ from tests.locks import DEV_LOCK, locked_here
 
 PACKAGE = REPO / "src" / "tiktok_auth0"
 # Only this repository's stacks and tools need these (the policy pack, the devtools).
-REPOSITORY_TOOLING = {"pulumi-policy", "protobuf", "pyyaml"}
+REPOSITORY_TOOLING = {"pulumi-policy", "protobuf", "pyyaml", "ruamel-yaml"}
 
 
 def requires_dist(wheel: Path) -> list[Requirement]:

@@ -473,6 +473,34 @@ def test_usage_errors_exit_2_with_one_line(doctor, proxy, case, outputs, env, me
     assert message in stderr, stderr
 
 
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"AUTH0_CLIENT_SECRET": None},
+            "AUTH0_CLIENT_SECRET unset: set all of AUTH0_DOMAIN, AUTH0_CLIENT_ID, "
+            "AUTH0_CLIENT_SECRET for the Auth0 checks, or none to skip them",
+        ),
+        (
+            {"AUTH0_DOMAIN": "http://acme.eu.auth0.com"},
+            "AUTH0_DOMAIN must be the tenant's domain (e.g. acme.eu.auth0.com); http only on "
+            "127.0.0.1",
+        ),
+        ({"PROXY_SECRET": "two words"}, "PROXY_SECRET must be visible ASCII without spaces"),
+    ],
+)
+def test_a_problem_with_the_environment_alone_gets_only_its_own_message(
+    doctor, proxy, env, message
+):
+    """The outputs are fine: nothing about passing other outputs."""
+    status, stdout, stderr = doctor(outputs_for(proxy.url), make=True, **env)
+    assert status != 0
+    ours, *make_says = stderr.splitlines()
+    assert ours == f"doctor: {message}"
+    assert len(make_says) == 1 and make_says[0].endswith("Error 2"), stderr
+    assert stdout == ""
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
 def test_outputs_written_with_a_byte_order_mark_are_read(doctor, proxy, tmp_path, encoding):
     """Windows PowerShell's `>` writes UTF-16 with a BOM, its `Out-File -Encoding utf8` UTF-8

@@ -64,6 +64,32 @@ def test_a_busy_port_is_one_line_naming_it_and_a_free_one(command, stranger):
     assert nobody_connected(stranger), "the command talked to the program holding its port"
 
 
+EXAMPLE_PORT = {"dev": 3334, "proxy": 3334, "emulator": 8082}  # the README's examples
+
+
+@pytest.mark.parametrize(
+    ("command", "port"),
+    [
+        ("proxy", "-5"),
+        ("dev", "70000"),
+        ("emulator", "99999"),
+        ("proxy", "abc"),
+        ("dev", "abc"),
+        ("emulator", "80.5"),
+    ],
+)
+def test_a_port_that_is_not_one_is_one_line_naming_port_its_range_and_an_example(command, port):
+    with Running([*MAKE, command, f"PORT={port}"], env=environment()) as running:
+        running.process.wait(timeout=120)
+    ours = [line for line in running.stderr if not re.match(r"make(\[\d+\])?: \*\*\*", line)]
+    assert ours == [
+        f"error: PORT={port} is not a port: give a whole number from 1 to 65535 (0 lets the "
+        f"system choose a free one), e.g. make {command} PORT={EXAMPLE_PORT[command]}"
+    ], running.output()
+    assert running.stderr[-1].endswith(f" {command}] Error 2"), running.output()  # exit status 2
+    assert running.stdout == []  # nothing started
+
+
 def test_make_proxy_says_where_it_listens_what_it_calls_and_how_to_use_the_emulator():
     port = free_port()
     with Running([*MAKE, "proxy", f"PORT={port}"], env=environment()) as running:
@@ -86,6 +112,40 @@ def test_make_proxy_names_the_upstream_it_was_given():
     assert f"upstream        {upstream} (TIKTOK_TOKEN_URL)" in said
     assert "every request must carry PROXY_SECRET in the X-Proxy-Secret header" in said
     assert "local-secret" not in said
+
+
+@pytest.mark.parametrize(
+    ("allowed", "said", "forwarded"),
+    [
+        (" , ", "any client key is forwarded (ALLOWED_CLIENT_KEYS lists none)", True),
+        (None, "any client key is forwarded (ALLOWED_CLIENT_KEYS is not set)", True),
+        (
+            "sbawone, sbawtwo",
+            "client keys forwarded: sbawone, sbawtwo (ALLOWED_CLIENT_KEYS)",
+            False,
+        ),
+    ],
+)
+def test_make_proxy_says_truly_which_client_keys_it_forwards(allowed, said, forwarded):
+    port, nowhere = free_port(), free_port()  # nothing listens at the upstream: 502 if forwarded
+    env = environment(TIKTOK_TOKEN_URL=f"http://127.0.0.1:{nowhere}/v2/oauth/token/")
+    if allowed is not None:
+        env["ALLOWED_CLIENT_KEYS"] = allowed
+    with Running([*MAKE, "proxy", f"PORT={port}"], env=env) as running:
+        running.wait_for("one JSON log line per request follows", "stderr")
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/proxy/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": "c",
+                "redirect_uri": "https://example.auth0.com/login/callback",
+                "client_id": "sbawother",
+                "client_secret": "secret",
+            },
+            trust_env=False,
+        )
+    assert f"  {said}" in running.stderr, running.output()
+    assert answer.status_code == (502 if forwarded else 401), answer.text
 
 
 def test_make_proxy_with_an_unusable_variable_exits_with_the_proxys_status_and_no_traceback():

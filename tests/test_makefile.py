@@ -3,7 +3,9 @@ does, planning installs only what it needs, and a virtualenv of an unsupported P
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,11 +28,21 @@ case "$2" in
 esac
 """
 
+# A newer Python as far as the version questions go; it makes virtualenvs with this one.
+PYTHON_3_99 = """#!/bin/sh
+case "$2" in
+  *'version_info[:3]'*) echo 3.99.0 ;;
+  *'sys.version_info < (3, 11)'*) exit 0 ;;
+  *) exec REAL "$@" ;;
+esac
+"""
 
-def make(*args: str) -> subprocess.CompletedProcess[str]:
+
+def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -38,9 +50,25 @@ def make(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def path_without(folder: Path, *programs: str) -> dict[str, str]:
+    """This environment with a PATH that finds every program it finds now but `programs`: a
+    folder of links to them, as on a machine where those are not installed."""
+    folder.mkdir()
+    for directory in os.environ["PATH"].split(os.pathsep):
+        if not os.path.isdir(directory):
+            continue
+        for entry in os.scandir(directory):
+            link = folder / entry.name
+            if entry.name not in programs and not link.exists() and os.access(entry.path, os.X_OK):
+                link.symlink_to(entry.path)
+    return {**os.environ, "PATH": str(folder)}
+
+
 def phony_targets() -> set[str]:
-    """The commands: the first .PHONY line (the other makes the install stamps phony)."""
-    line = re.findall(r"^\.PHONY: (.*)$", MAKEFILE, flags=re.M)[0]
+    """The commands: the .PHONY line that lists `help` (the others are the forwarding from
+    another directory, the install stamps and the locked setup's inner goals)."""
+    lines = re.findall(r"^\.PHONY: (.*)$", MAKEFILE, flags=re.M)
+    (line,) = [line for line in lines if "help" in line.split()]
     return set(line.split())
 
 
@@ -114,6 +142,24 @@ def test_a_venv_made_by_an_unsupported_python_is_rebuilt(tmp_path):
     assert rebuilt.stdout == "True\n"
 
 
+def test_a_python_given_by_name_rebuilds_a_venv_made_by_another_one_saying_so(tmp_path):
+    """`make plan PYTHON=python3.13` with a .venv/ of Python 3.11 was silently ignored."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    for stamp in (".installed-runtime", ".installed"):
+        (venv / stamp).touch()  # up to date for make, but of this Python, not the one asked for
+    python = tmp_path / "python3.99"
+    python.write_text(PYTHON_3_99.replace("REAL", sys.executable))
+    python.chmod(0o755)
+    lines = first_lines_until(["plan", f"VENV={venv}", f"PYTHON={python}"], FIRST_PIP)
+    assert lines[1:] == [
+        f"{venv} was made by {PYTHON}, not by PYTHON={python} (Python 3.99.0): rebuilding it "
+        f"with {python}.",
+        f"Creating {venv} with {python} (Python 3.99.0).",
+        f"{venv}{FIRST_PIP}",
+    ]
+
+
 def test_an_unsupported_python_is_explained_not_used(tmp_path):
     python = old_python(tmp_path)
     result = make("plan", f"VENV={tmp_path / 'venv'}", f"PYTHON={python}")
@@ -130,3 +176,139 @@ def test_an_unsupported_python_is_explained_not_used(tmp_path):
 def test_every_target_is_in_the_readme(target):
     readme = (REPO / "README.md").read_text()
     assert f"`make {target}" in readme, target
+
+
+def test_install_and_lint_do_not_need_jq_only_the_tests_do(tmp_path):
+    """`make install` is the deployer's setup (Going live); jq only applies the workflows'
+    gh --jq filters in the tests."""
+    env = path_without(tmp_path / "bin", "jq")
+    assert subprocess.run(["sh", "-c", "command -v jq"], env=env, check=False).returncode != 0
+    installed = make("install", env=env)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert "jq" not in installed.stderr
+    assert "command -v jq" not in make("-n", "-B", "lint", env=env).stdout
+    tested = make("test", env=env)
+    assert tested.returncode != 0
+    assert tested.stderr.splitlines()[0] == (
+        "error: jq is needed for the workflow tests (they apply gh's --jq filters): "
+        "apt-get install jq"
+    )
+
+
+def test_install_does_not_need_node_to_run_the_profile_script():
+    installing = make("-n", "-B", "install").stdout
+    assert "command -v node" not in installing
+    assert "command -v npm" in installing  # it installs devtools/node_modules/ with npm
+    for target in ("dev", "test"):
+        assert "command -v node" in make("-n", "-B", target).stdout, target
+
+
+def fresh_copy(folder: Path) -> Path:
+    """The repository's files (tracked, and new ones not ignored) as a fresh clone has them."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name)
+    return folder
+
+
+@pytest.mark.timeout(900)
+def test_two_commands_at_once_on_a_fresh_copy_set_up_one_venv_one_after_the_other(tmp_path):
+    """`make emulator` and `make proxy` in two terminals, as "Try the proxy by hand" does: both
+    need .venv/, which neither has yet. Concurrent pip runs in one virtualenv broke it
+    (ModuleNotFoundError: No module named 'pip._vendor.rich.console')."""
+    copy = fresh_copy(tmp_path / "clone")
+    started = [
+        subprocess.Popen(
+            ["make", "--no-print-directory", "plan"],
+            cwd=copy,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [command.communicate(timeout=840) for command in started]
+    for command, (out, err) in zip(started, outputs, strict=True):
+        assert command.returncode == 0, out + err
+        assert "Traceback" not in err and "Error" not in err, err
+        assert "Plan for stack 'dev'" in out
+    said = "".join(out for out, _ in outputs)
+    assert said.count("Setting up .venv/") == 1, said  # the second found it done
+    assert said.count("/bin/pip install --require-hashes") == 1, said
+
+
+def ignored(folder: Path) -> list[str]:
+    """What git ignores in `folder`, one `!! path` line each."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [line for line in status.stdout.splitlines() if line.startswith("!!")]
+
+
+def test_make_clean_leaves_nothing_that_make_or_its_commands_made(tmp_path):
+    """What git ignores is what the commands make: after `make clean`, none of it is left."""
+    copy = fresh_copy(tmp_path / "clone")
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = "src"
+    subprocess.run(  # Python's bytecode caches, as any command leaves them
+        [sys.executable, "-c", "import devtools.ports, tiktok_auth0.naming, tests.processes"],
+        cwd=copy,
+        env=env,
+        check=True,
+    )
+    subprocess.run(["make", "-n", "plan"], cwd=copy, capture_output=True, check=True)  # the lock
+    (copy / "bench" / "results.json").write_text("{}")  # what make bench writes
+    for made in (
+        ".venv/bin",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "devtools/node_modules",
+    ):
+        (copy / made).mkdir(parents=True)
+    left = ignored(copy)
+    assert {"!! bench/results.json", "!! devtools/__pycache__/", "!! .venv.lock"} <= set(left)
+    cleaned = subprocess.run(
+        ["make", "clean"], cwd=copy, capture_output=True, text=True, check=False
+    )
+    assert cleaned.returncode == 0, cleaned.stderr
+    left = ignored(copy)
+    assert left == []
+
+
+def test_the_makefile_works_from_any_directory(tmp_path):
+    """`make -f path/to/Makefile plan` from elsewhere said "No rule to make target
+    'pyproject.toml'"; a relative STATE is the caller's file, as it would be in the repository."""
+    (tmp_path / "state.json").write_text('{"deployment": {"resources": []}}')
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-f", str(REPO / "Makefile"), "plan", "STATE=state.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Plan for stack 'dev' (Pulumi.dev.yaml)")
+    assert "give STATE=<file of `pulumi stack export`>" not in result.stdout  # it read the state
+    listed = subprocess.run(
+        ["make", "--no-print-directory", "-f", str(REPO / "Makefile")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert listed.stdout == make("help").stdout

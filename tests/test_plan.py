@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -59,6 +60,15 @@ def test_plan_of_the_prod_stack_is_protected():
     assert "serviceConfig.minInstanceCount = 1" in result.stdout
     channel = "projects/my-gcp-project-prod/notificationChannels/1234567890123456789"
     assert result.stdout.count(f'notificationChannels = ["{channel}"]') == 5
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_note_about_the_missing_client_secret_names_the_stack_to_set_it_on(stack):
+    out = plan("--stack", stack).stdout
+    assert (
+        "note: clientSecret is not set for this stack; planned with a placeholder. Before "
+        f"`pulumi up`: pulumi config set --secret clientSecret -s {stack}\n"
+    ) in out
 
 
 def test_plan_reports_config_errors_and_exits_2(tmp_path):
@@ -178,6 +188,65 @@ def test_an_unknown_stack_is_refused_with_the_stacks_that_exist():
     )
 
 
+@pytest.mark.parametrize(
+    ("target", "given", "shown"),
+    [
+        ("plan", "../Pulumi.dev", "../Pulumi.dev"),
+        ("dev", "../Pulumi.dev", "../Pulumi.dev"),
+        ("plan", "$(HOME)", str(Path.home())),  # make expands it before the command sees it
+        ("plan", "acme/tiktok-connection/dev", "acme/tiktok-connection/dev"),
+        ("plan", "dev prod", "dev prod"),
+    ],
+)
+def test_a_stack_that_is_not_a_plain_stack_name_is_refused_in_one_line(target, given, shown):
+    result = subprocess.run(
+        ["make", "--no-print-directory", target, f"STACK={given}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    ours, *make_says = result.stderr.splitlines()
+    assert ours == (
+        f"error: STACK={shown} is not a stack name: a plain Pulumi stack name has only letters, "
+        f"digits, -, _ and . (the stacks here are {', '.join(stack_names())}), e.g. "
+        f"make {target} STACK=prod"
+    )
+    assert len(make_says) == 1 and make_says[0].endswith("Error 2")
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('{"functionUrl": "https://f.example"}', 'it has no "deployment" object'),
+        ('{"deployment": []}', 'it has no "deployment" object'),
+        ('{"deployment": {"resources": [{"type": "x"}]}}', "a resource has no urn or type"),
+        ("not json", "it is not JSON"),
+        (None, "No such file or directory"),
+    ],
+)
+def test_a_state_file_that_is_not_a_stack_export_says_what_it_must_be(tmp_path, content, problem):
+    state = tmp_path / "prod.state.json"
+    if content is not None:
+        state.write_text(content)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "plan", "STACK=prod", f"STATE={state}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    ours, *make_says = result.stderr.splitlines()
+    assert ours == (
+        f"error: STATE={state}: not the stack's last deployment as `pulumi stack export` writes "
+        f"it ({problem}); write it with `pulumi stack export -s prod --file {state}`"
+    )
+    assert len(make_says) == 1 and make_says[0].endswith("Error 2")
+
+
 def test_each_resource_lists_its_inputs_then_what_is_known_after_deploy_each_sorted():
     first, second = plan("--stack", "dev").stdout, plan("--stack", "dev").stdout
     assert first == second
@@ -192,3 +261,31 @@ def test_each_resource_lists_its_inputs_then_what_is_known_after_deploy_each_sor
         assert later == sorted(later), block
         grouped += bool(later)
     assert grouped >= 5
+
+
+def test_make_plan_refuses_a_key_whose_namespace_misspells_the_projects():
+    """`tiktok-conection:maxInstances` was planned with the default maxInstances, 10."""
+    stack = "namespacetypo"
+    stack_file = REPO / f"Pulumi.{stack}.yaml"
+    text = (REPO / "Pulumi.dev.yaml").read_text()
+    stack_file.write_text(
+        text.replace("tiktok-connection:maxInstances", "tiktok-conection:maxInstances")
+    )
+    try:
+        result = subprocess.run(
+            ["make", "--no-print-directory", "plan", f"STACK={stack}"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        stack_file.unlink()
+    assert result.returncode != 0
+    assert (
+        "  - tiktok-conection:maxInstances: the namespace tiktok-conection is not this project's "
+        "(tiktok-connection) nor a provider's it uses (auth0, gcp, pulumi, random), so the key "
+        "would be ignored; did you mean tiktok-connection:maxInstances?"
+    ) in result.stderr.splitlines()
+    assert "Resources" not in result.stdout

@@ -88,9 +88,13 @@ def test_an_item_holding_several_scopes_is_one_problem_not_a_missing_basic_scope
     assert caught.value.problems == (f"scopes: {problem}",)
 
 
-def test_a_plain_text_client_secret_is_refused():
-    with pytest.raises(ConfigError, match="clientSecret: must be stored as a secret"):
-        run(plain_secret=True)
+def test_a_plain_text_client_secret_is_refused_saying_how_to_set_it_on_this_stack():
+    with pytest.raises(ConfigError) as caught:
+        run("prod", plain_secret=True)
+    assert caught.value.problems == (
+        "clientSecret: must be stored as a secret; set it again with "
+        "`pulumi config set --secret clientSecret -s prod`",
+    )
 
 
 def test_every_problem_is_reported_at_once():
@@ -121,9 +125,43 @@ def test_an_undeclared_key_names_every_declared_one():
 
 
 def test_provider_keys_of_other_namespaces_are_not_this_projects_business():
-    others: dict[str, Any] = {"gcp:zone": "europe-west1-b", "auth0:debug": "true"}
+    others: dict[str, Any] = {
+        "gcp:zone": "europe-west1-b",
+        "auth0:debug": "true",
+        "random:unused": "x",
+        # The engine's own keys (pulumi/pulumi sdk/go/common/workspace/project.go, pulumi:tags).
+        "pulumi:tags": '{"team": "identity"}',
+        "pulumi:disable-default-providers": '["aws"]',
+        # Another program's providers, configured in the same stack.
+        "aws:region": "eu-west-1",
+        "kubernetes:context": "prod",
+        "tiktok:anything": "x",
+    }
     program = run(**others)
     assert program.one(FUNCTION).inputs["location"] == "europe-west1"
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("tiktok-conection:maxInstances", "tiktok-connection:maxInstances"),
+        ("tiktok-connections:clientKey", "tiktok-connection:clientKey"),
+        ("TikTok-Connection:maxInstances", "tiktok-connection:maxInstances"),
+        ("tiktok_connection:maxInstances", "tiktok-connection:maxInstances"),
+        ("tiktok-conection:maxinstance", "tiktok-connection:maxInstances"),
+    ],
+)
+def test_a_key_in_a_namespace_close_to_the_projects_is_refused_with_the_key_it_meant(given, meant):
+    mocks = RecordingMocks("p", "r")
+    with pytest.raises(ConfigError) as caught:
+        typo: dict[str, Any] = {given: 5}
+        run(mocks=mocks, **typo)
+    assert (
+        f"{given}: the namespace {given.split(':')[0]} is not this project's (tiktok-connection) "
+        "nor a provider's it uses (auth0, gcp, pulumi, random), so the key would be ignored; did "
+        f"you mean {meant}?"
+    ) in caught.value.problems
+    assert mocks.resources == []
 
 
 def test_a_custom_auth0_domain_is_warned_about_unless_an_audience_is_set():

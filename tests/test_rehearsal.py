@@ -72,6 +72,25 @@ def test_make_dev_rehearses_a_partial_grant_as_the_readme_says():
     assert "Rehearsal complete" in out
 
 
+def test_make_dev_rehearses_a_user_who_unticks_user_info_basic_and_the_login_fails_closed():
+    result = make("dev", "GRANT=user.info.profile")
+    assert "Traceback" not in result.stderr, result.stderr
+    out = result.stdout
+    assert "the user ticks only user.info.profile; TikTok grants user.info.profile" in out
+    assert "proxy answered HTTP 200" in out
+    assert "the script asked TikTok for nothing: it refused the login first" in out
+    assert "Rehearsal complete" not in out
+    ours, *make_says = result.stderr.splitlines()
+    assert ours == (
+        'error: the login fails at step 4: the profile script refused it with "TikTok user '
+        "info: the user granted user.info.profile, which lacks user.info.basic (it carries "
+        'union_id)", as Auth0 would show it (see Troubleshooting in the README)'
+    )
+    assert len(make_says) == 1 and make_says[0].endswith(" dev] Error 1"), make_says
+    status = module("devtools.rehearse", "--grant", "user.info.profile").returncode
+    assert status == 1  # a step that fails, as the README says
+
+
 @pytest.mark.parametrize(
     ("grant", "message"),
     [

@@ -95,7 +95,7 @@ UPDATED = {
 @pytest.fixture(scope="module", params=["dev", "prod"])
 def upgrade(request) -> tuple[str, ProgramRun, list[Takeover]]:
     stack = request.param
-    config, secret_keys, _ = load_stack_config(REPO / f"Pulumi.{stack}.yaml")
+    config, secret_keys, _ = load_stack_config(REPO / f"Pulumi.{stack}.yaml", stack=stack)
     run = run_program(stack=stack, config=config, secret_keys=secret_keys)
     old_urns = [r["urn"] for r in BASELINE[stack]["resources"]]
     return stack, run, take_over(run.registrations, old_urns, stack, PROJECT)

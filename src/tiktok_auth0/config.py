@@ -7,8 +7,10 @@ in step, since the mock runtime does not apply Pulumi.yaml's defaults). The keys
 arguments as the schema names them; the rules are `validation`'s, so every problem is reported at
 once, each naming its key and what is allowed. A key of this project that Pulumi.yaml does not
 declare is refused with the closest declared one (the Pulumi CLI accepts it and the program would
-silently use the default instead), and the provider keys the program needs (`gcp:project`,
-`gcp:region`, `auth0:domain`) are required.
+silently use the default instead), and so is a key in a namespace so close to the project's name
+that it must be a typo of it (`tiktok-conection:maxInstances`); other namespaces stay allowed, since
+other programs' providers may be configured in the same stack. The provider keys the program needs
+(`gcp:project`, `gcp:region`, `auth0:domain`) are required.
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ DECLARED = frozenset({"clientKey", "clientSecret", *DEFAULTS})
 _FIELDS = {validation.schema_name(key): key for key in ("client_key", *validation.DEFAULTS)} | {
     "connectionName": "connection_name",
 }
+# Namespaces a stack sets besides the project's: the providers the program uses, and `pulumi`,
+# the engine's own (pulumi:tags, pulumi:template, pulumi:autonaming,
+# pulumi:disable-default-providers; pulumi/pulumi sdk/go/common/workspace/project.go).
+_KNOWN_NAMESPACES = ("auth0", "gcp", "pulumi", "random")
+# How close (difflib's ratio, case-insensitive) a namespace must be to the project's name to be
+# taken for a typo of it; further ones may be another program's providers in the same stack.
+_NAMESPACE_TYPO_CUTOFF = 0.75
 _PROVIDER_LABELS = {
     "gcp_project": "gcp:project",
     "gcp_region": "gcp:region",
@@ -99,7 +108,7 @@ def load() -> StackConfig:
     ):
         problems.append(
             "clientSecret: must be stored as a secret; "
-            "set it again with `pulumi config set --secret clientSecret`"
+            f"set it again with `pulumi config set --secret clientSecret -s {pulumi.get_stack()}`"
         )
     if problems or client_secret is None:
         raise ConfigError(_heading(), problems)
@@ -132,21 +141,44 @@ def _heading() -> str:
 
 
 def _undeclared_keys() -> list[str]:
-    """Keys of this project that Pulumi.yaml does not declare, each with the closest declared."""
-    prefix = f"{pulumi.get_project()}:"
+    """Keys of this project that Pulumi.yaml does not declare, each with the closest declared,
+    and keys in a namespace so close to the project's that it must be a typo of it."""
+    project = pulumi.get_project()
     given = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
     problems = []
-    for key in sorted(k[len(prefix) :] for k in given if k.startswith(prefix)):
-        if key in DECLARED:
-            continue
-        by_lower = {name.lower(): name for name in DECLARED}
-        close = difflib.get_close_matches(key.lower(), by_lower, n=1, cutoff=0.6)
-        hint = f"did you mean {by_lower[close[0]]}?" if close else "it is not a key of this project"
-        problems.append(
-            f"{key}: not declared in Pulumi.yaml, so it would be ignored; {hint} "
-            f"(declared: {', '.join(sorted(DECLARED))})"
-        )
+    for full_key in sorted(given):
+        namespace, _, key = full_key.partition(":")
+        if namespace == project:
+            if key not in DECLARED:
+                problems.append(
+                    f"{key}: not declared in Pulumi.yaml, so it would be ignored; "
+                    f"{_closest_hint(key)} (declared: {', '.join(sorted(DECLARED))})"
+                )
+        elif namespace not in _KNOWN_NAMESPACES and _close(namespace, project):
+            meant = _closest(key) or key
+            problems.append(
+                f"{full_key}: the namespace {namespace} is not this project's ({project}) nor a "
+                f"provider's it uses ({', '.join(_KNOWN_NAMESPACES)}), so the key would be "
+                f"ignored; did you mean {project}:{meant}?"
+            )
     return problems
+
+
+def _closest(key: str) -> str | None:
+    """The declared key closest to `key` (case-insensitive), if any is close."""
+    by_lower = {name.lower(): name for name in DECLARED}
+    close = difflib.get_close_matches(key.lower(), by_lower, n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None
+
+
+def _closest_hint(key: str) -> str:
+    closest = _closest(key)
+    return f"did you mean {closest}?" if closest else "it is not a key of this project"
+
+
+def _close(namespace: str, project: str) -> bool:
+    ratio = difflib.SequenceMatcher(None, namespace.lower(), project.lower()).ratio()
+    return ratio >= _NAMESPACE_TYPO_CUTOFF
 
 
 def _warn_about_a_custom_domain(domain: str) -> None:

@@ -1,0 +1,146 @@
+"""Stack files (`Pulumi.<stack>.yaml`) as `make plan` and `make dev` read them: as the Pulumi CLI
+reads them, or refused in one line naming the file, the line and key where known, and the fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from devtools.mock_runtime import REPO
+
+DEV = (REPO / "Pulumi.dev.yaml").read_text()
+
+
+def plan(stack_file) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devtools.plan", "--stack", "dev", "--config-file", str(stack_file)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def refusal(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a refused stack file gets; nothing planned, no traceback."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.splitlines()
+    assert result.stdout == ""
+    return line
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_a_value_yaml_reads_as_a_date_is_refused_naming_the_key_its_line_and_the_quotes(tmp_path):
+    text = DEV.replace("displayName: TikTok", "displayName: 2024-01-01")
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{line_of(text, 'displayName')}: tiktok-connection:displayName: "
+        "2024-01-01 is a YAML timestamp, which the Pulumi CLI would pass on reformatted (as "
+        '2024-01-01 00:00:00 +0000 UTC); put it in quotes, "2024-01-01", to mean the text'
+    )
+
+
+def test_a_date_inside_a_list_is_refused_with_its_own_line(tmp_path):
+    client = "    - AbCdEf0123456789DevSpaClientId\n"
+    text = DEV.replace(client, f"{client}    - 2024-01-01\n")
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    line = refusal(plan(stack_file))
+    assert line.startswith(
+        f"error: Pulumi.dev.yaml:{line_of(text, '- 2024-01-01')}: "
+        "tiktok-connection:enabledClients: 2024-01-01 is a YAML timestamp"
+    ), line
+
+
+def test_a_stack_file_that_is_not_utf8_is_refused_naming_it_its_line_and_the_fix(tmp_path):
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_bytes(DEV.replace("TikTok\n", "T\xe9l\xe9\n").encode("latin-1"))
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{line_of(DEV, 'displayName')}: not UTF-8 (byte 0xe9), the only "
+        "encoding the Pulumi CLI reads; save the file as UTF-8 (in your editor, or with iconv -f "
+        "<its encoding> -t utf-8)"
+    )
+
+
+def test_a_quoted_date_and_a_utf8_byte_order_mark_are_read_as_the_pulumi_cli_reads_them(tmp_path):
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    text = DEV.replace("displayName: TikTok", 'displayName: "2024-01-01"')
+    stack_file.write_bytes(b"\xef\xbb\xbf" + text.encode())  # Pulumi strips a UTF-8 BOM
+    result = plan(stack_file)
+    assert result.returncode == 0, result.stderr
+    assert "\n      displayName = 2024-01-01\n" in result.stdout
+
+
+def test_a_key_set_twice_is_refused_naming_the_key_and_both_lines_as_the_pulumi_cli_does(tmp_path):
+    text = DEV + "  tiktok-connection:maxInstances: 7\n"
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    first, second = (i for i, line in enumerate(text.splitlines(), 1) if "maxInstances" in line)
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{second}: tiktok-connection:maxInstances is set twice (first "
+        f"on line {first}), which the Pulumi CLI refuses (yaml.v3: mapping key already "
+        "defined); keep one of them"
+    )
+
+
+def test_a_key_set_twice_inside_a_value_is_refused_too(tmp_path):
+    text = DEV.replace(
+        "  tiktok-connection:minInstances: 0\n", "  extra:object:\n    a: 1\n    a: 2\n"
+    )
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    assert refusal(plan(stack_file)).startswith(
+        f"error: Pulumi.dev.yaml:{line_of(text, 'a: 2')}: a is set twice (first on line "
+        f"{line_of(text, 'a: 1')})"
+    )
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "on", "off", "Yes", "y", "N"])
+def test_yes_no_on_off_are_text_as_in_yaml_1_2_so_protect_yes_is_refused_not_protected(
+    tmp_path, word
+):
+    text = (REPO / "Pulumi.prod.yaml").read_text().replace("protect: true", f"protect: {word}")
+    stack_file = tmp_path / "Pulumi.prod.yaml"
+    stack_file.write_text(text)
+    result = plan(stack_file)
+    assert result.returncode == 2, result.stdout
+    assert f"protect: must be true or false, got {word!r}" in result.stderr
+    assert "(protected" not in result.stdout
+
+
+def test_a_display_name_of_yes_stays_the_word(tmp_path):
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(DEV.replace("displayName: TikTok", "displayName: yes"))
+    result = plan(stack_file)
+    assert result.returncode == 0, result.stderr
+    assert "\n      displayName = yes\n" in result.stdout
+
+
+@pytest.mark.parametrize(("word", "read"), [("True", True), ("TRUE", True), ("tRUE", "tRUE")])
+def test_true_and_false_are_booleans_in_the_spellings_yaml_v3_accepts(tmp_path, word, read):
+    text = (REPO / "Pulumi.prod.yaml").read_text().replace("protect: true", f"protect: {word}")
+    stack_file = tmp_path / "Pulumi.prod.yaml"
+    stack_file.write_text(text)
+    result = plan(stack_file)
+    if read is True:
+        assert result.returncode == 0, result.stderr
+        assert "tiktok-connection (protected, retained on delete)" in result.stdout
+    else:
+        assert f"protect: must be true or false, got {read!r}" in result.stderr
+
+
+def test_a_key_without_a_namespace_is_the_projects_as_the_pulumi_cli_reads_it(tmp_path):
+    """The CLI namespaces `clientKey:` as `tiktok-connection:clientKey` (pulumi/pulumi
+    sdk/go/common/workspace/loaders.go, stackConfigNamespacedWithProject)."""
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(DEV.replace("tiktok-connection:clientKey:", "clientKey:"))
+    result = plan(stack_file)
+    assert result.returncode == 0, result.stderr
+    assert "\n      options.clientId = sbawdevexampleclientkey\n" in result.stdout
