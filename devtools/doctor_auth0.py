@@ -188,11 +188,11 @@ def token_url_is_function(options: dict[str, Any], deployment: Deployment) -> Ou
     token_url = options.get("tokenURL")
     if isinstance(token_url, str) and token_url.rstrip("/") == deployment.function_url.rstrip("/"):
         return passed(f"tokenURL is {token_url}")
-    return failed(
+    return _options_drifted(
         f"tokenURL is {token_url!r}, not {deployment.function_url}",
         cause="Auth0 sends the token exchange elsewhere: the connection was edited by hand, or "
         "belongs to another stack",
-        fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
+        deployment=deployment,
     )
 
 
@@ -209,16 +209,16 @@ def upstream_params_carry_client_key(options: dict[str, Any], deployment: Deploy
     if value == deployment.client_key:
         return passed(f"client_key {value}")
     if value is None:
-        return failed(
+        return _options_drifted(
             "upstream_params carry no client_key value",
             cause="the authorize redirect lacks client_key: TikTok's page says the app is invalid",
-            fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
+            deployment=deployment,
         )
-    return failed(
+    return _options_drifted(
         f"upstream_params carry client_key {value!r}, not this stack's {deployment.client_key}",
         cause="the authorize redirect names another TikTok app (sandbox and production keys "
         "differ)",
-        fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
+        deployment=deployment,
     )
 
 
@@ -228,16 +228,16 @@ def scope_has_no_spaces(options: dict[str, Any], deployment: Deployment) -> Outc
     if isinstance(scope, list):  # Auth0 joins a list's items with spaces
         scope = " ".join(str(item) for item in scope)
     if not isinstance(scope, str) or not scope.strip():
-        return failed(
+        return _options_drifted(
             "the connection has no scope",
             cause="Auth0 asks TikTok for no scope, so the profile lacks user.info.basic",
-            fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
+            deployment=deployment,
         )
     if scope != "".join(scope.split()):
-        return failed(
+        return _options_drifted(
             f"scope {scope!r} has spaces",
             cause="TikTok rejects space-separated scopes (invalid_scope); it needs commas",
-            fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
+            deployment=deployment,
         )
     return passed(f"scope {scope}")
 
@@ -273,20 +273,26 @@ def custom_header_matches(options: dict[str, Any], deployment: Deployment, secre
     wanted = deployment.secret_header.lower()
     sent = next((value for name, value in headers.items() if name.lower() == wanted), None)
     if not isinstance(sent, str):
-        return failed(
+        return _options_drifted(
             f"the connection sends no {deployment.secret_header} header",
             cause="the proxy answers every token exchange from Auth0 with 401 invalid_client",
-            fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
+            deployment=deployment,
         )
     if not hmac.compare_digest(sent.encode(), secret.encode()):
-        return failed(
+        return _options_drifted(
             f"the connection's {deployment.secret_header} is not the proxy secret",
             cause="Auth0 sends a stale or foreign secret (options edited by hand, or a rotation "
             "half done), which the proxy refuses unless it is its PROXY_SECRET_PREVIOUS; or the "
             "doctor holds the wrong secret (see the health route's check)",
-            fix=f"{deployment.redeploy}; {_NEVER_EDIT}",
+            deployment=deployment,
         )
     return passed(f"{deployment.secret_header} matches the proxy secret")
+
+
+def _options_drifted(summary: str, *, cause: str, deployment: Deployment) -> Outcome:
+    """A connection option that is not what the stack declares: the fix is always the stack's
+    own deploy, never an edit in the dashboard."""
+    return failed(summary, cause=cause, fix=f"{deployment.redeploy}; {_NEVER_EDIT}")
 
 
 def _unreachable(credentials: Auth0Credentials, exc: httpx.HTTPError) -> CheckFailed:

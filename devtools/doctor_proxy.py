@@ -64,11 +64,7 @@ def refuses_without_secret(response: httpx.Response, deployment: Deployment) -> 
         )
     if status == 404:
         return _no_health_route(deployment)
-    return failed(
-        f"HTTP {status} {error or ''}".rstrip(),
-        cause="the proxy answered neither 200 nor 401 on its health route",
-        fix="read the proxy's log line for this request (outcome, error, exception)",
-    )
+    return _neither_200_nor_401(status, error or "")
 
 
 def health_accepts_secret(client: httpx.Client, deployment: Deployment, secret: str) -> Outcome:
@@ -86,11 +82,7 @@ def health_accepts_secret(client: httpx.Client, deployment: Deployment, secret: 
         return _secret_refused(deployment)
     if response.status_code == 404:
         return _no_health_route(deployment)
-    return failed(
-        f"HTTP {response.status_code} {body.get('error', '')}".rstrip(),
-        cause="the proxy answered neither 200 nor 401 on its health route",
-        fix="read the proxy's log line for this request (outcome, error, exception)",
-    )
+    return _neither_200_nor_401(response.status_code, body.get("error", ""))
 
 
 def reaches_tiktok(client: httpx.Client, deployment: Deployment, secret: str) -> Outcome:
@@ -202,6 +194,15 @@ def _no_health_route(deployment: Deployment) -> Outcome:
         f"the proxy has no {HEALTH_PATH} route (404)",
         cause="the deployed proxy predates the health route",
         fix=f"{deployment.redeploy}, which deploys the current proxy",
+    )
+
+
+def _neither_200_nor_401(status: int, error: object) -> Outcome:
+    """The health route answered something else: `status` and the body's `error`, if any."""
+    return failed(
+        f"HTTP {status} {error}".rstrip(),
+        cause="the proxy answered neither 200 nor 401 on its health route",
+        fix="read the proxy's log line for this request (outcome, error, exception)",
     )
 
 

@@ -1,9 +1,14 @@
-"""Values and builders shared by the tests: the emulated TikTok app and Auth0's token request."""
+"""Values and builders shared by the tests: the emulated TikTok app and Auth0's token request,
+and a proxy's refusal to start."""
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
+import pytest
+
+from devtools.proxy_process import ProxyProcess
 from devtools.tiktok_emulator import EmulatedApp, TikTokEmulator
 
 # Fresh per run, so a leak check can search the logs for exactly these strings.
@@ -49,3 +54,20 @@ def assert_no_secrets(logs: str, *texts: str, values: tuple[str, ...] = ()) -> N
         assert secret not in logs
         for text in texts:
             assert secret not in text
+
+
+def refused_start(env: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """Start a proxy with `env` expecting it to refuse its configuration: it exits with 3 before
+    listening, with no traceback and exactly one log line, CRITICAL with outcome config_error.
+    That record, and everything the process wrote."""
+    proxy = ProxyProcess(env)
+    try:
+        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
+            proxy.start()
+    finally:
+        proxy.stop()  # should the check ever let it start, leave no server behind
+    output = proxy.output()
+    assert "Traceback" not in output, output
+    (record,) = proxy.log_records()
+    assert (record["severity"], record["outcome"]) == ("CRITICAL", "config_error"), record
+    return record, output

@@ -1,5 +1,7 @@
-"""Long-running commands (`make proxy`, `make emulator`, ...) run as a person runs them: their
-output read line by line as it comes, stopped with Ctrl-C (SIGINT to the process group)."""
+"""Commands run as a person runs them, in the repository. Long-running ones (`make proxy`, `make
+emulator`, ...): their output read line by line as it comes, stopped with Ctrl-C (SIGINT to the
+process group). Others (`make plan`, `python -m devtools.plan`): run to their end, their output
+captured."""
 
 from __future__ import annotations
 
@@ -7,11 +9,30 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from types import TracebackType
 
 from devtools.mock_runtime import REPO
+
+
+def make(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`make --no-print-directory ARGS` in the repository, run to its end (at most `timeout`
+    seconds); its exit status and output, whatever the status."""
+    return _run(["make", "--no-print-directory", *args], timeout)
+
+
+def module(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m NAME ARGS` with this interpreter in the repository, run to its end (at most
+    120 s); its exit status and output, whatever the status."""
+    return _run([sys.executable, "-m", name, *args], 120)
+
+
+def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 class Running:

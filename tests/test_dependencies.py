@@ -4,7 +4,6 @@ repository's own tooling. Read from the built wheel's metadata, which is what pi
 
 from __future__ import annotations
 
-import ast
 import email.parser
 import importlib.metadata
 import zipfile
@@ -16,6 +15,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from devtools.mock_runtime import REPO
+from tests.imports import top_level_imports
 from tests.locks import DEV_LOCK, locked_here
 
 PACKAGE = REPO / "src" / "tiktok_auth0"
@@ -42,18 +42,11 @@ def unconditional(wheel: Path) -> dict[str, Requirement]:
 def imported_distributions() -> set[str]:
     """The distributions whose modules the package imports (the standard library left out)."""
     owners = importlib.metadata.packages_distributions()
-    found: set[str] = set()
-    for source in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(source.read_text())):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-            else:
-                continue
-            for module in modules:
-                found |= {canonicalize_name(d) for d in owners.get(module.split(".")[0], [])}
-    return found
+    return {
+        canonicalize_name(distribution)
+        for _, top in top_level_imports(PACKAGE)
+        for distribution in owners.get(top, [])
+    }
 
 
 def test_the_package_requires_exactly_what_it_imports(wheel):

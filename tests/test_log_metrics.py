@@ -187,6 +187,14 @@ def labels(metric: dict[str, Any], line: dict[str, Any]) -> dict[str, str | None
     return {k: extract(v, entry) for k, v in metric.get("labelExtractors", {}).items()}
 
 
+def label_by_scenario(
+    declared: dict[str, dict[str, Any]], captured: Captured, key: str, label: str
+) -> dict[str, str | None]:
+    """Scenario -> the value of `label` that metric `key` extracts from its line, for each
+    scenario the metric is expected to count."""
+    return {s: labels(declared[key], captured[s])[label] for s in EXPECTED[key]}
+
+
 def test_the_captured_lines_cover_every_outcome_the_proxy_logs(captured):
     leaves = _leaf_errors(_exceptions.ProxyError)
     documented = {cls.outcome for cls in leaves} | {
@@ -249,27 +257,18 @@ def test_exchange_labels(captured, declared):
 
 
 def test_tiktoks_error_codes_and_the_refusals_of_our_credentials(captured, declared):
-    errors = {
-        s: labels(declared["tiktok_errors"], captured[s])["error"]
-        for s in EXPECTED["tiktok_errors"]
-    }
+    errors = label_by_scenario(declared, captured, "tiktok_errors", "error")
     assert errors == {
         "tiktok_invalid_grant": "invalid_grant",
         "tiktok_invalid_client": "invalid_client",
         "tiktok_unauthorized_client": "unauthorized_client",
     }
-    refused = {
-        s: labels(declared["credentials_refused"], captured[s])["error"]
-        for s in EXPECTED["credentials_refused"]
-    }
+    refused = label_by_scenario(declared, captured, "credentials_refused", "error")
     assert set(refused.values()) == set(log_metrics.CREDENTIAL_ERRORS)
 
 
 def test_upstream_failures_by_outcome(captured, declared):
-    outcomes = {
-        s: labels(declared["upstream_failures"], captured[s])["outcome"]
-        for s in EXPECTED["upstream_failures"]
-    }
+    outcomes = label_by_scenario(declared, captured, "upstream_failures", "outcome")
     assert outcomes == {
         "rate_limited": "upstream_rate_limited",
         "tiktok_5xx": "upstream_server_error",

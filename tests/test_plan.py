@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,13 @@ import yaml
 from devtools.mock_runtime import REPO
 from devtools.plan import LEGEND, render_plan
 from devtools.stacks import stack_names
+from tests.processes import make, module
 from tests.program import CLIENT_SECRET, PASSWORD, run
 from tiktok_auth0.tiktok import SCOPE_FIELDS
 
 
 def plan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devtools.plan", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return module("devtools.plan", *args)
 
 
 def test_plan_of_the_dev_stack():
@@ -199,14 +192,7 @@ def test_an_unknown_stack_is_refused_with_the_stacks_that_exist():
     ],
 )
 def test_a_stack_that_is_not_a_plain_stack_name_is_refused_in_one_line(target, given, shown):
-    result = subprocess.run(
-        ["make", "--no-print-directory", target, f"STACK={given}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = make(target, f"STACK={given}")
     ours, *make_says = result.stderr.splitlines()
     assert ours == (
         f"error: STACK={shown} is not a stack name: a plain Pulumi stack name has only letters, "
@@ -231,14 +217,7 @@ def test_a_state_file_that_is_not_a_stack_export_says_what_it_must_be(tmp_path, 
     state = tmp_path / "prod.state.json"
     if content is not None:
         state.write_text(content)
-    result = subprocess.run(
-        ["make", "--no-print-directory", "plan", "STACK=prod", f"STATE={state}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = make("plan", "STACK=prod", f"STATE={state}")
     ours, *make_says = result.stderr.splitlines()
     assert ours == (
         f"error: STATE={state}: not the stack's last deployment as `pulumi stack export` writes "
@@ -272,14 +251,7 @@ def test_make_plan_refuses_a_key_whose_namespace_misspells_the_projects():
         text.replace("tiktok-connection:maxInstances", "tiktok-conection:maxInstances")
     )
     try:
-        result = subprocess.run(
-            ["make", "--no-print-directory", "plan", f"STACK={stack}"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = make("plan", f"STACK={stack}")
     finally:
         stack_file.unlink()
     assert result.returncode != 0

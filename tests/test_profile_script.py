@@ -56,9 +56,7 @@ def test_profile_for_each_scope_set(emulator, http, scopes, user_id_field):
         assert profile["nickname"] == "Ada Emulated"
         assert "username" not in profile
     assert ("follower_count" in profile) == ("user.info.stats" in scopes)
-    (request,) = [r for r in emulator.requests if r.path == "/v2/user/info/"]
-    asked = set(request.query["fields"].split(","))
-    assert asked == {f for s in scopes for f in SCOPE_FIELDS[s]}
+    assert asked_fields(emulator) == {f for s in scopes for f in SCOPE_FIELDS[s]}
 
 
 def login(emulator, http, requested, consent) -> dict:

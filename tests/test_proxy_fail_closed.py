@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.proxy_process import ProxyProcess
-from tests.helpers import APP, PROXY_SECRET, auth0_token_form, proxy_env
+from tests.helpers import APP, PROXY_SECRET, auth0_token_form, proxy_env, refused_start
 from tokenproxy import ConfigError, Settings
 
 CLOUD_RUN = {"K_SERVICE": "tiktok-token-proxy-dev"}
@@ -30,15 +29,7 @@ def test_without_a_secret_on_cloud_run_the_settings_are_refused():
 def test_the_proxy_does_not_start_on_cloud_run_without_its_secret(make_emulator):
     env = {**proxy_env(make_emulator.token_url), **CLOUD_RUN}
     del env["PROXY_SECRET"]
-    proxy = ProxyProcess(env)
-    try:
-        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
-            proxy.start()
-    finally:
-        proxy.stop()  # should the check ever let it start, leave no server behind
-    assert "Traceback" not in proxy.output()
-    (record,) = proxy.log_records()
-    assert (record["severity"], record["outcome"]) == ("CRITICAL", "config_error")
+    record, _ = refused_start(env)
     assert REFUSAL in record["message"]
 
 

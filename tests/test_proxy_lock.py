@@ -3,13 +3,13 @@ the tests run the proxy with: same packages, same versions, nothing missing, not
 
 from __future__ import annotations
 
-import ast
 import importlib.metadata
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
 from devtools.mock_runtime import REPO
+from tests.imports import top_level_imports
 from tests.locks import (
     PROXY_INPUT,
     PROXY_LOCK,
@@ -54,20 +54,11 @@ def test_every_package_the_proxy_imports_is_a_direct_requirement():
     distributions = importlib.metadata.packages_distributions()
     direct = {canonicalize_name(req.name) for req, _ in entries(INPUT)}
     local = {"tokenproxy"}
-    for source in (REPO / "proxy").rglob("*.py"):
-        for node in ast.walk(ast.parse(source.read_text())):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-            else:
-                continue
-            for module in modules:
-                top = module.split(".")[0]
-                if top in local or top not in distributions:  # ours, or the standard library
-                    continue
-                owners = {canonicalize_name(d) for d in distributions[top]}
-                assert owners & direct, f"{source.name} imports {top}, not in {INPUT.name}"
+    for source, top in top_level_imports(REPO / "proxy"):
+        if top in local or top not in distributions:  # ours, or the standard library
+            continue
+        owners = {canonicalize_name(d) for d in distributions[top]}
+        assert owners & direct, f"{source.name} imports {top}, not in {INPUT.name}"
 
 
 def test_sniffio_is_locked_while_httpcore_imports_it():

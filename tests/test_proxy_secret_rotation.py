@@ -7,8 +7,7 @@ import secrets
 
 import pytest
 
-from devtools.proxy_process import ProxyProcess
-from tests.helpers import auth0_token_form, new_code, proxy_env
+from tests.helpers import auth0_token_form, new_code, proxy_env, refused_start
 
 NEW = f"new-proxy-secret-{secrets.token_hex(8)}"
 OLD = f"old-proxy-secret-{secrets.token_hex(8)}"
@@ -70,13 +69,6 @@ def test_a_blank_previous_secret_is_ignored(start_proxy, make_emulator, emulator
 
 
 def test_a_previous_secret_without_a_current_one_stops_the_proxy_at_start_up():
-    proxy = ProxyProcess({"PROXY_SECRET_PREVIOUS": OLD})
-    try:
-        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
-            proxy.start()
-    finally:
-        proxy.stop()
-    (record,) = proxy.log_records()
-    assert record["outcome"] == "config_error"
+    record, output = refused_start({"PROXY_SECRET_PREVIOUS": OLD})
     assert "PROXY_SECRET_PREVIOUS is only accepted beside PROXY_SECRET" in record["message"]
-    assert OLD not in proxy.output()
+    assert OLD not in output

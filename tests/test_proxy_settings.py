@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devtools.proxy_process import ProxyProcess
+from tests.helpers import refused_start
 from tokenproxy import DEFAULT_TOKEN_URL, PROBE_HEADER, ConfigError, Settings
 
 
@@ -135,17 +136,7 @@ def test_a_misconfigured_proxy_does_not_start():
 
 
 def test_an_unusable_token_url_stops_the_proxy_at_start_up_with_one_log_line():
-    proxy = ProxyProcess({"TIKTOK_TOKEN_URL": "https://", "WORKERS": "2"})
-    try:
-        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
-            proxy.start()
-    finally:
-        proxy.stop()  # should the check ever let it start, leave no server behind
-    output = proxy.output()
-    assert "Traceback" not in output
-    (record,) = proxy.log_records()
-    assert record["severity"] == "CRITICAL"
-    assert record["outcome"] == "config_error"
+    record, _ = refused_start({"TIKTOK_TOKEN_URL": "https://", "WORKERS": "2"})
     assert "TIKTOK_TOKEN_URL must name a host" in record["message"]
 
 
@@ -168,32 +159,18 @@ def test_an_unusable_token_url_stops_the_proxy_at_start_up_with_one_log_line():
     ],
 )
 def test_values_the_client_cannot_use_stop_the_proxy_at_start_up(make_emulator, env, problem):
-    proxy = ProxyProcess({"TIKTOK_TOKEN_URL": make_emulator.token_url, **env})
-    try:
-        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
-            proxy.start()
-    finally:
-        proxy.stop()  # should the check ever let it start, leave no server behind
-    assert "Traceback" not in proxy.output()
-    (record,) = proxy.log_records()
-    assert (record["severity"], record["outcome"]) == ("CRITICAL", "config_error")
+    record, _ = refused_start({"TIKTOK_TOKEN_URL": make_emulator.token_url, **env})
     assert problem in record["message"]
 
 
 def test_the_probe_header_cannot_carry_the_proxy_secret(make_emulator):
     # Every request that passed the secret check would carry it, so every login would be
     # logged as a probe and vanish from the login metrics and alerts.
-    proxy = ProxyProcess(
+    record, _ = refused_start(
         {
             "TIKTOK_TOKEN_URL": make_emulator.token_url,
             "PROXY_SECRET": "s3",
             "PROXY_SECRET_HEADER": PROBE_HEADER.lower(),
         }
     )
-    try:
-        with pytest.raises(RuntimeError, match="exited with 3 before listening"):
-            proxy.start()
-    finally:
-        proxy.stop()
-    (record,) = proxy.log_records()
     assert f"PROXY_SECRET_HEADER must not be {PROBE_HEADER.lower()!r}" in record["message"]

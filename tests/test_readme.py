@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
 import tomllib
 
 import pytest
@@ -16,6 +15,7 @@ from devtools.doctor import OUTPUTS_READ
 from devtools.doctor import parse as parse_doctor
 from devtools.mock_runtime import PROJECT, REPO, run_program
 from guardrails import POLICIES
+from tests.processes import make
 from tests.program import CONNECTION, run
 from tiktok_auth0._compat import V0_1_NAME
 from tiktok_auth0.outputs import OUTPUT_KEYS
@@ -77,14 +77,7 @@ def test_outputs_are_listed():
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_make_plan_runs_as_written(stack):
-    result = subprocess.run(
-        ["make", "--no-print-directory", "plan", f"STACK={stack}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = make("plan", f"STACK={stack}", timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert f"Plan for stack '{stack}'" in result.stdout
 

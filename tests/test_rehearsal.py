@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from devtools.proxy_process import REPO
 from devtools.stacks import stack_names
+from tests.processes import make, module
 
 # A stack unlike dev in every setting the rehearsal uses.
 BASIC_STACK = """\
@@ -21,28 +18,6 @@ config:
   tiktok-connection:userIdField: open_id
   tiktok-connection:connectionName: tiktok-basic
 """
-
-
-def module(name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", name, *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def make(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["make", "--no-print-directory", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_rehearsal_runs_a_whole_login_and_exits_0():

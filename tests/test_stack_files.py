@@ -4,24 +4,17 @@ reads them, or refused in one line naming the file, the line and key where known
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
 from devtools.mock_runtime import REPO
+from tests.processes import module
 
 DEV = (REPO / "Pulumi.dev.yaml").read_text()
 
 
 def plan(stack_file) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devtools.plan", "--stack", "dev", "--config-file", str(stack_file)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return module("devtools.plan", "--stack", "dev", "--config-file", str(stack_file))
 
 
 def refusal(result: subprocess.CompletedProcess[str]) -> str:

@@ -1,0 +1,24 @@
+"""What a source tree imports, read from its code (not by importing it): for the tests that hold a
+lock or a wheel's requirements to exactly what the code needs."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def top_level_imports(root: Path) -> Iterator[tuple[Path, str]]:
+    """(file, top-level module name) for every absolute import in every .py file under `root`:
+    `import a.b` and `from a.b import c` both give "a"; relative imports (`from . import x`) are
+    left out, as they name the tree's own modules. The standard library is not filtered out."""
+    for source in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                yield source, module.split(".")[0]
