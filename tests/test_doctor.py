@@ -23,8 +23,11 @@ from devtools.doctor import (
     CLIENT_KEY,
     CONNECTION_ID,
     FUNCTION_URL,
+    HEALTH_ACCEPTS_SECRET,
     PROXY_SECRET_HEADER,
     PROXY_SECRET_ID,
+    REACHES_TIKTOK,
+    REFUSED_WITHOUT_SECRET,
     main,
     parse,
     render,
@@ -607,6 +610,41 @@ def test_what_answers_instead_of_the_proxy_is_named(not_the_proxy, scheme, path,
         (name, answered), *_ = run(invocation, client)
     shown = render(name, answered)
     assert answered.status == "failed" and seen in shown and cause in shown, shown
+
+
+class _FailingProxy(http.server.BaseHTTPRequestHandler):
+    """Answers as the proxy does when it fails: its own JSON error, HTTP 503, on every route."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"error": "temporarily_unavailable"}).encode()
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_health_route_answering_neither_200_nor_401_fails_both_health_checks():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FailingProxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        outputs = io.StringIO(json.dumps(outputs_for(url, connectionId=None)))
+        invocation = parse(["--stack", "local", "--outputs", "-"], {"PROXY_SECRET": "x"}, outputs)
+        with httpx.Client(timeout=10) as client:
+            outcomes = dict(run(invocation, client))
+    finally:
+        server.shutdown()
+        server.server_close()
+    for check in (REFUSED_WITHOUT_SECRET, HEALTH_ACCEPTS_SECRET):
+        shown = render(check, outcomes[check])
+        assert outcomes[check].status == "failed", shown
+        assert "HTTP 503 temporarily_unavailable" in shown, shown
+        assert "neither 200 nor 401 on its health route" in shown, shown
+    assert outcomes[REACHES_TIKTOK].status == "skipped"
 
 
 def test_the_doctor_uses_the_proxys_health_route_and_probe_header():
