@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import runpy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ PROJECT = "tiktok-connection"
 ORGANIZATION = "organization"  # what a DIY backend calls every stack's organization
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
 READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs"
+# A resource's URN as the engine forms it (pulumi/pulumi sdk/go/common/resource/urn.go).
+URN = re.compile(r"^urn:pulumi:[^:]+::[^:]+::.+$")
 DeployedState = Mapping[str, Mapping[str, Any]]  # URN -> {"type": ..., "outputs": {...}}
 
 
@@ -267,6 +270,8 @@ def read_state(path: Path) -> dict[str, dict[str, Any]]:
         raise StateFileError('its "deployment" has no list of resources')
     if not all(isinstance(r.get("urn"), str) and isinstance(r.get("type"), str) for r in resources):
         raise StateFileError("a resource has no urn or type")
+    if not all(URN.match(r["urn"]) for r in resources):
+        raise StateFileError("a resource's urn is not urn:pulumi:<stack>::<project>::...")
     return {
         r["urn"]: {"type": r["type"], "outputs": r.get("outputs") or {}}
         for r in resources

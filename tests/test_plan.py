@@ -209,6 +209,10 @@ def test_a_stack_that_is_not_a_plain_stack_name_is_refused_in_one_line(target, g
         ('{"functionUrl": "https://f.example"}', 'it has no "deployment" object'),
         ('{"deployment": []}', 'it has no "deployment" object'),
         ('{"deployment": {"resources": [{"type": "x"}]}}', "a resource has no urn or type"),
+        (
+            '{"deployment": {"resources": [{"urn": "x", "type": "x"}]}}',
+            "a resource's urn is not urn:pulumi:<stack>::<project>::...",
+        ),
         ("not json", "it is not JSON"),
         (None, "No such file or directory"),
     ],
@@ -261,3 +265,39 @@ def test_make_plan_refuses_a_key_whose_namespace_misspells_the_projects():
         "would be ignored; did you mean tiktok-connection:maxInstances?"
     ) in result.stderr.splitlines()
     assert "Resources" not in result.stdout
+
+
+def test_another_stacks_state_export_is_refused_naming_whose_it_is_and_how_to_write_ours(
+    tmp_path,
+):
+    """`make plan STACK=dev STATE=<prod's export>` planned dev against prod's last deployment."""
+    state = tmp_path / "prod.state.json"
+    root = "pulumi:pulumi:Stack::tiktok-connection-prod"
+    state.write_text(
+        '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:prod::'
+        f'tiktok-connection::{root}", "type": "pulumi:pulumi:Stack"}}]}}}}'
+    )
+    result = plan("--stack", "dev", "--state", str(state))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: STATE={state}: the `pulumi stack export` of stack 'prod' of project "
+        "tiktok-connection, not of stack 'dev' of project tiktok-connection; write this stack's "
+        "with `pulumi stack export -s dev --file dev.state.json` and give STATE=dev.state.json, "
+        f"or plan that stack: make plan STACK=prod STATE={state}"
+    ]
+    assert result.stdout == ""
+    assert plan("--stack", "prod", "--state", str(state)).returncode == 0
+
+
+def test_another_projects_state_export_is_refused(tmp_path):
+    state = tmp_path / "other.state.json"
+    state.write_text(
+        '{"deployment": {"resources": [{"urn": "urn:pulumi:dev::other-app::'
+        'pulumi:pulumi:Stack::other-app-dev", "type": "pulumi:pulumi:Stack"}]}}'
+    )
+    result = plan("--stack", "dev", "--state", str(state))
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: STATE={state}: the `pulumi stack export` of stack 'dev' of project other-app, "
+        "not of stack 'dev' of project tiktok-connection; write this stack's with"
+    )
