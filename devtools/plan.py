@@ -31,7 +31,12 @@ from devtools.mock_runtime import (
     read_state,
     run_program,
 )
-from devtools.stacks import StackFileError, load_stack_config, stack_file
+from devtools.stacks import (
+    StackFileError,
+    describe_config_error,
+    load_stack_config,
+    stack_file,
+)
 from tiktok_auth0.profile_script import rendered_values, sha256_hex
 
 __all__ = [
@@ -246,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             stack=args.stack, config=config, secret_keys=secret_keys, deployed=deployed
         )
     except pulumi.RunError as exc:
-        print(f"\nconfig error in {path.name}:\n{exc}", file=sys.stderr)
+        print(
+            f"\nconfig error in {path.name}:\n{describe_config_error(exc, path)}", file=sys.stderr
+        )
         return 2
     try:
         print("\n".join(["", *where_it_logs_in(config), ""]))

@@ -37,7 +37,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["StackFileError", "read_stack_file"]
+__all__ = ["StackFileError", "config_key_lines", "read_stack_file"]
 
 _CORE = "tag:yaml.org,2002:"
 _TIMESTAMP = f"{_CORE}timestamp"
@@ -98,6 +98,26 @@ def read_stack_file(path: Path) -> Any:
         raise StackFileError(f"{name}{where}: not valid YAML: {problem}") from None
     except YAMLError as exc:
         raise StackFileError(f"{name}: not valid YAML: {exc}") from None
+
+
+def config_key_lines(path: Path) -> dict[str, int]:
+    """Each key of the file's `config:` mapping, as written, -> the line it is on (1-based).
+
+    For a file `read_stack_file` has read; {} for one it cannot read.
+    """
+    try:
+        document = _yaml().compose(path.read_bytes().removeprefix(_BOM).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError):
+        return {}
+    if not isinstance(document, MappingNode):
+        return {}
+    return {
+        str(key.value): key.start_mark.line + 1
+        for top, config in document.value
+        if top.value == "config" and isinstance(config, MappingNode)
+        for key, _ in config.value
+        if isinstance(key, ScalarNode)
+    }
 
 
 def _yaml() -> YAML:

@@ -34,7 +34,13 @@ import pulumi
 from devtools.ports import PortInUseError, check_free, parse_port
 from devtools.profile_runner import run_profile_script
 from devtools.proxy_process import ProxyProcess, stop_on_sigterm
-from devtools.stacks import StackFileError, StackSettings, read_settings, stack_file
+from devtools.stacks import (
+    StackFileError,
+    StackSettings,
+    describe_config_error,
+    read_settings,
+    stack_file,
+)
 from devtools.tiktok_emulator import EmulatedApp, TikTokEmulator
 from tiktok_auth0.profile_script import render_profile_script
 from tiktok_auth0.tiktok import LOGIN_SCOPES
@@ -213,13 +219,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         port = parse_port(args.port, "make dev", 3334)
-        stack = read_settings(args.stack, stack_file(args.stack, args.config_file, "make dev"))
+        path = stack_file(args.stack, args.config_file, "make dev")
+        stack = read_settings(args.stack, path)
         grant = parse_grant(args.grant, stack.scopes)
     except (StackFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except pulumi.RunError as exc:
-        print(f"config error in stack '{args.stack}':\n{exc}", file=sys.stderr)
+        print(
+            f"config error in stack '{args.stack}':\n{describe_config_error(exc, path)}",
+            file=sys.stderr,
+        )
         return 2
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:

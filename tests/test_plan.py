@@ -14,6 +14,7 @@ from devtools.plan import LEGEND, render_plan
 from devtools.stacks import stack_names
 from tests.processes import make, module
 from tests.program import CLIENT_SECRET, PASSWORD, run
+from tiktok_auth0.config import DECLARED
 from tiktok_auth0.tiktok import SCOPE_FIELDS
 
 
@@ -254,13 +255,15 @@ def test_make_plan_refuses_a_key_whose_namespace_misspells_the_projects():
     stack_file.write_text(
         text.replace("tiktok-connection:maxInstances", "tiktok-conection:maxInstances")
     )
+    line = 1 + text.splitlines().index("  tiktok-connection:maxInstances: 5")
     try:
         result = make("plan", f"STACK={stack}")
     finally:
         stack_file.unlink()
     assert result.returncode != 0
     assert (
-        "  - tiktok-conection:maxInstances: the namespace tiktok-conection is not this project's "
+        f"  - Pulumi.{stack}.yaml:{line}: tiktok-conection:maxInstances: the namespace "
+        "tiktok-conection is not this project's "
         "(tiktok-connection) nor a provider's it uses (auth0, gcp, pulumi, random), so the key "
         "would be ignored; did you mean tiktok-connection:maxInstances?"
     ) in result.stderr.splitlines()
@@ -300,4 +303,34 @@ def test_another_projects_state_export_is_refused(tmp_path):
     assert result.stderr.startswith(
         f"error: STATE={state}: the `pulumi stack export` of stack 'dev' of project other-app, "
         "not of stack 'dev' of project tiktok-connection; write this stack's with"
+    )
+
+
+def test_each_config_error_names_the_line_of_its_key_when_the_stack_file_sets_it(tmp_path):
+    """The README promises each config error with its line number, the key and the fix; the
+    program's own refusals (`maxInstances: ... got 'five'`) had no line."""
+    text = (REPO / "Pulumi.dev.yaml").read_text().replace("maxInstances: 5", "maxInstances: five")
+    text += "  userIdField2: x\n  tiktok-connection:production: true\n"
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    result = plan("--stack", "dev", "--config-file", str(stack_file))
+    assert result.returncode == 2
+    lines = text.splitlines()
+    at = {
+        key: 1 + next(i for i, line in enumerate(lines) if f"{key}:" in line)
+        for key in ("maxInstances", "userIdField2")
+    }
+    problems = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert sorted(problems) == sorted(
+        [
+            f"  - Pulumi.dev.yaml:{at['userIdField2']}: userIdField2: not declared in "
+            "Pulumi.yaml, so it would be ignored; did you mean userIdField? (declared: "
+            + ", ".join(sorted(DECLARED))
+            + ")",
+            f"  - Pulumi.dev.yaml:{at['maxInstances']}: maxInstances: must be a whole number "
+            ">= 1, got 'five'",
+            # protect is not in the file: no line to point at, the key and the fix still are.
+            "  - protect: must be true when production is true: a production connection must "
+            "never be deleted or replaced by a stray change (set protect: true)",
+        ]
     )

@@ -134,6 +134,12 @@ def test_a_stack_config_error_is_reported_as_the_plan_reports_it(tmp_path):
     stack_file.write_text(BASIC_STACK.replace("open_id", "email"))
     result = module("devtools.rehearse", "--stack", "broken", "--config-file", str(stack_file))
     assert result.returncode == 2
-    assert "userIdField: 'email' is not allowed; use one of union_id, open_id" in result.stderr
+    line = 1 + BASIC_STACK.splitlines().index(
+        next(text for text in BASIC_STACK.splitlines() if "userIdField" in text)
+    )
+    assert (
+        f"  - Pulumi.broken.yaml:{line}: userIdField: 'email' is not allowed; use one of "
+        "union_id, open_id"
+    ) in result.stderr
     assert "Traceback" not in result.stderr
     assert "Rehearsing" not in result.stdout
