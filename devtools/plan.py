@@ -28,6 +28,7 @@ from devtools.mock_runtime import (
     MockedResource,
     ProgramRun,
     StateFileError,
+    close_event_loop,
     read_state,
     run_program,
 )
@@ -264,4 +265,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    finally:
+        close_event_loop()  # now, not in the interpreter's shutdown (see close_event_loop)
+    sys.exit(status)

@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pulumi
 
+from devtools.mock_runtime import close_event_loop
 from devtools.ports import PortInUseError, check_free, parse_port
 from devtools.profile_runner import run_profile_script
 from devtools.proxy_process import ProxyProcess, stop_on_sigterm
@@ -261,4 +262,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    finally:
+        close_event_loop()  # now, not in the interpreter's shutdown (see close_event_loop)
+    sys.exit(status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -334,3 +335,21 @@ def test_each_config_error_names_the_line_of_its_key_when_the_stack_file_sets_it
             "never be deleted or replaced by a stray change (set protect: true)",
         ]
     )
+
+
+def test_make_plan_closes_every_event_loop_the_program_ran_on():
+    """`make plan` once printed "Exception ignored ... BaseEventLoop.__del__ ... ValueError:
+    Invalid file descriptor: -1" and exited 0: the loops Pulumi's mock runtime makes (one per
+    thread) were left open, for the garbage collector to close, sometimes after their sockets.
+    Python's development mode reports each loop left open, on every run."""
+    result = subprocess.run(
+        [sys.executable, "-X", "dev", "-m", "devtools.plan", "--stack", "dev"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "unclosed event loop" not in result.stderr
+    assert "Exception ignored" not in result.stderr
