@@ -109,7 +109,7 @@ plan: $(RUNTIME_STAMP) ## what `pulumi up` would declare for a stack, offline: [
 	@$(BIN)/python -m devtools.plan --stack "$(STACK)" $(if $(STATE),--state "$(STATE)")
 
 dev: need-node $(STAMP) ## rehearse a whole TikTok login locally with a stack's config: [STACK=dev] [GRANT=<scopes>] [PORT=<proxy port>]
-	@$(BIN)/python -m devtools.rehearse --stack "$(STACK)" --grant "$(GRANT)" $(if $(PORT),--port="$(PORT)")
+	@$(BIN)/python -m devtools.rehearse --stack "$(STACK)" $(if $(filter file,$(origin GRANT)),,--grant "$(GRANT)") $(if $(PORT),--port="$(PORT)")
 
 test: need-node need-jq lint ## set everything up, lint, and run the test suite (real servers, Node, Pulumi mocks)
 	$(BIN)/pytest -m "not slow"

@@ -12,8 +12,11 @@ are kept in `ProgramRun.warnings`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import re
 import runpy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +26,7 @@ from unittest import mock
 
 import pulumi
 from google.protobuf.json_format import MessageToDict
+from pulumi.runtime import sync_await
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -38,6 +42,7 @@ __all__ = [
     "ProgramRun",
     "RecordingMocks",
     "StateFileError",
+    "close_event_loop",
     "read_state",
     "run_program",
 ]
@@ -47,6 +52,10 @@ PROJECT = "tiktok-connection"
 ORGANIZATION = "organization"  # what a DIY backend calls every stack's organization
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
 READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs"
+# A resource's URN as the engine forms it (pulumi/pulumi sdk/go/common/resource/urn.go).
+URN = re.compile(r"^urn:pulumi:[^:]+::[^:]+::.+$")
+# The loops the mock monitor made in its executor threads, for close_event_loop.
+_MONITOR_LOOPS: set[asyncio.AbstractEventLoop] = set()
 DeployedState = Mapping[str, Mapping[str, Any]]  # URN -> {"type": ..., "outputs": {...}}
 
 
@@ -267,6 +276,8 @@ def read_state(path: Path) -> dict[str, dict[str, Any]]:
         raise StateFileError('its "deployment" has no list of resources')
     if not all(isinstance(r.get("urn"), str) and isinstance(r.get("type"), str) for r in resources):
         raise StateFileError("a resource has no urn or type")
+    if not all(URN.match(r["urn"]) for r in resources):
+        raise StateFileError("a resource's urn is not urn:pulumi:<stack>::<project>::...")
     return {
         r["urn"]: {"type": r["type"], "outputs": r.get("outputs") or {}}
         for r in resources
@@ -314,7 +325,8 @@ def run_program(
             else:
                 program()
 
-    _sync_await(run_pulumi_func(program_body))
+    with mock.patch.object(pulumi.runtime.mocks, "_ensure_event_loop", _ensure_event_loop_kept):
+        _sync_await(run_pulumi_func(program_body))
     for resource in mocks.resources:
         registration = monitor.by_name[(resource.typ, resource.name)]
         parent = registration.parent
@@ -341,3 +353,35 @@ def run_program(
             known=_sync_await(output.is_known()),
         )
     return run
+
+
+def close_event_loop() -> None:
+    """Close the asyncio loops the program ran on; call it once, as a command that ran the program
+    ends.
+
+    Pulumi's `_sync_await` (pulumi/runtime/sync_await.py) gives the main thread a loop, and the
+    mock monitor one more to each executor thread it answers in (mocks.py, `_ensure_event_loop`),
+    and never closes them. Left to the garbage collector (at the latest at the interpreter's
+    shutdown), a loop is closed in its `__del__`, and when its self-pipe socket was finalized
+    first, closing it raised: "Exception ignored in ... BaseEventLoop.__del__ ...
+    _remove_reader ... ValueError: Invalid file descriptor: -1", printed after the command's
+    output, its exit status unchanged.
+    """
+    with contextlib.suppress(RuntimeError):  # no loop was ever made for this thread
+        loop = asyncio.get_event_loop()
+        if not loop.is_closed() and not loop.is_running():
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+            _MONITOR_LOOPS.add(loop)
+    for each in _MONITOR_LOOPS:
+        if not each.is_closed() and not each.is_running():
+            each.close()
+    _MONITOR_LOOPS.clear()
+    asyncio.set_event_loop(None)
+
+
+def _ensure_event_loop_kept() -> asyncio.AbstractEventLoop:
+    """pulumi's `_ensure_event_loop`, keeping each loop it makes for `close_event_loop`."""
+    loop: asyncio.AbstractEventLoop = sync_await._ensure_event_loop()  # type: ignore[no-untyped-call]
+    _MONITOR_LOOPS.add(loop)
+    return loop

@@ -24,13 +24,20 @@ import pulumi
 from pulumi.runtime import rpc
 
 from devtools.mock_runtime import (
+    PROJECT,
     MockedResource,
     ProgramRun,
     StateFileError,
+    close_event_loop,
     read_state,
     run_program,
 )
-from devtools.stacks import StackFileError, load_stack_config, stack_file
+from devtools.stacks import (
+    StackFileError,
+    describe_config_error,
+    load_stack_config,
+    stack_file,
+)
 from tiktok_auth0.profile_script import rendered_values, sha256_hex
 
 __all__ = [
@@ -189,6 +196,23 @@ def _short(value: Any) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
 
 
+def _refuse_another_stacks_state(deployed: dict[str, Any], stack: str, state: Path) -> None:
+    """Raise StackFileError when the export's URNs (`urn:pulumi:<stack>::<project>::...`) name
+    another stack or project: planned against it, a rename check would read the wrong state."""
+    owners = sorted({tuple(urn.removeprefix("urn:pulumi:").split("::")[:2]) for urn in deployed})
+    if owners == [(stack, PROJECT)]:
+        return
+    whose = ", ".join(f"stack '{s}' of project {p}" for s, p in owners)
+    also = ""
+    if len(owners) == 1 and owners[0][1] == PROJECT:
+        also = f", or plan that stack: make plan STACK={owners[0][0]} STATE={state}"
+    raise StackFileError(
+        f"STATE={state}: the `pulumi stack export` of {whose}, not of stack '{stack}' of project "
+        f"{PROJECT}; write this stack's with `pulumi stack export -s {stack} --file "
+        f"{stack}.state.json` and give STATE={stack}.state.json{also}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", default="dev")
@@ -201,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         path = stack_file(args.stack, args.config_file)
         config, secret_keys, notes = load_stack_config(path, stack=args.stack)
         deployed = read_state(args.state) if args.state else None
+        if deployed:
+            _refuse_another_stacks_state(deployed, args.stack, args.state)
     except StateFileError as exc:
         print(
             f"error: STATE={args.state}: not the stack's last deployment as `pulumi stack export` "
@@ -226,7 +252,9 @@ def main(argv: list[str] | None = None) -> int:
             stack=args.stack, config=config, secret_keys=secret_keys, deployed=deployed
         )
     except pulumi.RunError as exc:
-        print(f"\nconfig error in {path.name}:\n{exc}", file=sys.stderr)
+        print(
+            f"\nconfig error in {path.name}:\n{describe_config_error(exc, path)}", file=sys.stderr
+        )
         return 2
     try:
         print("\n".join(["", *where_it_logs_in(config), ""]))
@@ -237,4 +265,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    finally:
+        close_event_loop()  # now, not in the interpreter's shutdown (see close_event_loop)
+    sys.exit(status)

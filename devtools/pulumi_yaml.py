@@ -18,11 +18,18 @@ here with the line, the key and the fix, rather than planned with a value the CL
 
 - an unquoted date or time (`2024-01-01`) is a YAML timestamp: yaml.v3 resolves it to a time
   (resolve.go, `resolve`: "Only try values as a timestamp if the value is unquoted"), which the
-  CLI passes on as Go's `time.Time.String()` ("2024-01-01 00:00:00 +0000 UTC").
+  CLI passes on as Go's `time.Time.String()` ("2024-01-01 00:00:00 +0000 UTC");
+- a tag outside the YAML core schema (`!!binary`, `!!set`, `!!omap`, `!!pairs`, `!!timestamp`, a
+  custom `!tag`) makes a value that is not text, a number, a boolean, a list or a mapping, the only
+  values the CLI passes on as written (config/object.go, `unmarshalObject`);
+- a number written other than in plain decimal digits (`010`, `0x1F`, `0o17`, `0b11`, `1_000`,
+  `+5`): yaml.v3 reads it with Go's `strconv.ParseInt(plain, 0, 64)` after dropping underscores
+  (resolve.go, `resolve`), so `010` is octal 8, and the CLI passes that number on as text ("8").
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +37,27 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["StackFileError", "read_stack_file"]
+__all__ = ["StackFileError", "config_key_lines", "read_stack_file"]
 
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_CORE = "tag:yaml.org,2002:"
+_TIMESTAMP = f"{_CORE}timestamp"
+_INT = f"{_CORE}int"
+_NULL = f"{_CORE}null"
+# The tags whose values the CLI passes on as written: the YAML 1.2 core schema's, and `<<` keys.
+_PLAIN_TAGS = frozenset(
+    f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge")
+)
+# What a value under another tag the YAML reader knows is, for the message.
+_TAGGED = {
+    "binary": "bytes (decoded from base64)",
+    "set": "a set",
+    "omap": "an ordered mapping",
+    "pairs": "a list of pairs",
+    "timestamp": "a time",
+}
+# A number as the CLI passes it on: plain decimal digits, no leading zero, at most a minus sign.
+_DECIMAL = re.compile(r"0|-?[1-9][0-9]*")
+_INTEGER_PREFIXES = {"0x": 16, "0X": 16, "0o": 8, "0O": 8, "0b": 2, "0B": 2}
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -64,7 +89,7 @@ def read_stack_file(path: Path) -> Any:
     try:
         document = _yaml().compose(text)
         _refuse_duplicate_keys(name, document)
-        _refuse_timestamps(name, document)
+        _refuse_misread_values(name, document)
         return _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -73,6 +98,26 @@ def read_stack_file(path: Path) -> Any:
         raise StackFileError(f"{name}{where}: not valid YAML: {problem}") from None
     except YAMLError as exc:
         raise StackFileError(f"{name}: not valid YAML: {exc}") from None
+
+
+def config_key_lines(path: Path) -> dict[str, int]:
+    """Each key of the file's `config:` mapping, as written, -> the line it is on (1-based).
+
+    For a file `read_stack_file` has read; {} for one it cannot read.
+    """
+    try:
+        document = _yaml().compose(path.read_bytes().removeprefix(_BOM).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError):
+        return {}
+    if not isinstance(document, MappingNode):
+        return {}
+    return {
+        str(key.value): key.start_mark.line + 1
+        for top, config in document.value
+        if top.value == "config" and isinstance(config, MappingNode)
+        for key, _ in config.value
+        if isinstance(key, ScalarNode)
+    }
 
 
 def _yaml() -> YAML:
@@ -102,32 +147,104 @@ def _refuse_duplicate_keys(name: str, node: Node | None) -> None:
             _refuse_duplicate_keys(name, item)
 
 
-def _refuse_timestamps(name: str, document: Node | None) -> None:
-    """Raise StackFileError for the first unquoted date or time under a `config:` key."""
+def _refuse_misread_values(name: str, document: Node | None) -> None:
+    """Raise StackFileError for the first `config:` value the Pulumi CLI would not pass on as it
+    looks: no value at all, a tag outside the core schema, a number not in plain decimal, a date."""
     if not isinstance(document, MappingNode):
         return
     for key, value in document.value:
         if key.value != "config" or not isinstance(value, MappingNode):
             continue
         for config_key, config_value in value.value:
-            for scalar in _scalars(config_value):
-                if scalar.tag == _TIMESTAMP:
-                    raise StackFileError(
-                        f"{name}:{scalar.start_mark.line + 1}: {config_key.value}: "
-                        f"{scalar.value} is a YAML timestamp, which the Pulumi CLI would pass on "
-                        f"reformatted ({_go_time_string(scalar.value)}); put it in quotes, "
-                        f'"{scalar.value}", to mean the text'
-                    )
+            if isinstance(config_value, ScalarNode) and config_value.tag == _NULL:
+                line = config_key.start_mark.line + 1
+                raise StackFileError(
+                    f"{name}:{line}: {config_key.value}: has no value (YAML null), which the "
+                    "Pulumi CLI does not read as unset: it passes the text null on "
+                    "(config/object.go, MarshalString); delete the line to use the default, or "
+                    "give a value (in quotes for text)"
+                )
+            for node in _nodes(config_value):
+                _refuse_misread_node(name, config_key.value, node)
 
 
-def _scalars(node: Node) -> list[ScalarNode]:
-    if isinstance(node, ScalarNode):
-        return [node]
+def _refuse_misread_node(name: str, key: str, node: Node) -> None:
+    where = f"{name}:{node.start_mark.line + 1}: {key}"
+    if node.tag == _TIMESTAMP and isinstance(node, ScalarNode) and node.style is None:
+        raise StackFileError(
+            f"{where}: {node.value} is a YAML timestamp, which the Pulumi CLI would pass on "
+            f"reformatted ({_go_time_string(node.value)}); put it in quotes, "
+            f'"{node.value}", to mean the text'
+        )
+    if node.tag not in _PLAIN_TAGS:
+        tag = str(node.tag).replace(_CORE, "!!")
+        kind = _TAGGED.get(str(node.tag).removeprefix(_CORE), "a value of a custom tag")
+        raise StackFileError(
+            f"{where}: {tag} makes {kind}, not text, a number, true/false, a list or a mapping, "
+            f"the only values the Pulumi CLI passes on as written; remove {tag} and write the "
+            "value itself (text in quotes)"
+        )
+    if isinstance(node, MappingNode) and any(not isinstance(k, ScalarNode) for k, _ in node.value):
+        raise StackFileError(
+            f"{where}: a list or a mapping used as a mapping key, which the Pulumi CLI refuses "
+            "(yaml.v3: invalid map key); make each key text"
+        )
+    if not isinstance(node, ScalarNode) or node.style is not None:
+        return
+    number = _go_integer(node.value) if node.tag == _INT else None
+    if number is not None and not _DECIMAL.fullmatch(node.value):
+        raise StackFileError(
+            f"{where}: {node.value} is a YAML number the Pulumi CLI reads as {number} "
+            f"({_why(node.value)}); write the number in plain digits ({_plain(node.value, number)})"
+            f', or put it in quotes, "{node.value}", to mean the text'
+        )
+
+
+def _go_integer(text: str) -> int | None:
+    """The number yaml.v3 reads `text` as: Go's strconv.ParseInt(plain, 0, 64) once underscores
+    are dropped (a leading 0 is octal), else a float (`09` is 9.0; the CLI passes 9)."""
+    plain = text.replace("_", "")
+    body = plain[1:] if plain[:1] in ("+", "-") else plain
+    base = _INTEGER_PREFIXES.get(body[:2], 8 if len(body) > 1 and body[0] == "0" else 10)
+    digits = body[2:] if body[:2] in _INTEGER_PREFIXES else body
+    try:
+        number = int(digits, base)
+    except ValueError:
+        try:
+            number = int(float(body))
+        except ValueError:
+            return None
+    return -number if plain.startswith("-") else number
+
+
+def _why(text: str) -> str:
+    body = text.lstrip("+-").replace("_", "")
+    if body[:2] in _INTEGER_PREFIXES:
+        return {16: "hexadecimal", 8: "octal", 2: "binary"}[_INTEGER_PREFIXES[body[:2]]]
+    if len(body) > 1 and body[0] == "0":
+        if set(body) <= set("01234567"):
+            return "yaml.v3 reads a leading 0 as octal"
+        return "yaml.v3 reads a leading 0 with an 8 or 9 as a decimal float"
+    if "_" in text:
+        return "yaml.v3 drops the underscores"
+    return "the sign is dropped"
+
+
+def _plain(text: str, number: int) -> str:
+    """The number as the user most likely meant it: `010` -> 10, `0x1F` -> 31."""
+    plain = text.replace("_", "")
+    if plain.lstrip("+-").isdigit():
+        return str(int(plain))
+    return str(number)
+
+
+def _nodes(node: Node) -> list[Node]:
+    """`node` and every node inside it, in document order."""
     if isinstance(node, SequenceNode):
-        return [scalar for item in node.value for scalar in _scalars(item)]
+        return [node, *(inner for item in node.value for inner in _nodes(item))]
     if isinstance(node, MappingNode):
-        return [scalar for pair in node.value for item in pair for scalar in _scalars(item)]
-    return []
+        return [node, *(inner for pair in node.value for item in pair for inner in _nodes(item))]
+    return [node]
 
 
 def _go_time_string(text: str) -> str:

@@ -31,10 +31,17 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pulumi
 
+from devtools.mock_runtime import close_event_loop
 from devtools.ports import PortInUseError, check_free, parse_port
 from devtools.profile_runner import run_profile_script
 from devtools.proxy_process import ProxyProcess, stop_on_sigterm
-from devtools.stacks import StackFileError, StackSettings, read_settings, stack_file
+from devtools.stacks import (
+    StackFileError,
+    StackSettings,
+    describe_config_error,
+    read_settings,
+    stack_file,
+)
 from devtools.tiktok_emulator import EmulatedApp, TikTokEmulator
 from tiktok_auth0.profile_script import render_profile_script
 from tiktok_auth0.tiktok import LOGIN_SCOPES
@@ -50,22 +57,38 @@ def step(number: int, text: str) -> None:
     print(f"\n[{number}] {text}")
 
 
-def parse_grant(value: str, scopes: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The scopes the rehearsed user ticks, from "a,b" (empty: all asked for).
+def parse_grant(value: str | None, scopes: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The scopes the rehearsed user ticks, from "a,b" (None: GRANT not given, all asked for).
 
-    Raises ValueError naming GRANT when a scope is unknown to TikTok or not asked for.
+    Raises ValueError, one line naming GRANT, the scopes the stack asks for and an example, when
+    GRANT names no scope (`,`, spaces, empty), one TikTok does not know or the stack does not ask
+    for, or one scope twice.
     """
-    grant = tuple(s.strip() for s in value.split(",") if s.strip())
-    if not grant:
+    if value is None:
         return None
+    grant = tuple(s.strip() for s in value.split(","))
+    fix = (
+        f"give some of the scopes the stack asks for ({','.join(scopes)}), comma-separated, e.g. "
+        f"make dev GRANT={scopes[0]}, or leave GRANT out for all of them"
+    )
+    if not any(grant):
+        return _refuse(f"GRANT={value!r} names no scope; {fix}")
+    if "" in grant:
+        return _refuse(f"GRANT={value!r} has an empty item between its commas; {fix}")
     if unknown := [s for s in grant if s not in LOGIN_SCOPES]:
-        raise ValueError(f"GRANT: {', '.join(unknown)} is not a TikTok Login Kit scope")
+        return _refuse(f"GRANT: {', '.join(unknown)} is not a TikTok Login Kit scope; {fix}")
     if not_asked := [s for s in grant if s not in scopes]:
-        raise ValueError(
-            f"GRANT: {', '.join(not_asked)} is not asked for; the stack asks for "
-            f"{','.join(scopes)}, and a user can only grant some of those"
+        return _refuse(
+            f"GRANT: {', '.join(not_asked)} is not asked for, and a user can only grant some of "
+            f"the scopes the stack asks for; {fix}"
         )
+    if twice := [s for s in dict.fromkeys(grant) if grant.count(s) > 1]:
+        return _refuse(f"GRANT: {', '.join(twice)} is named twice; name each scope once; {fix}")
     return grant
+
+
+def _refuse(message: str) -> tuple[str, ...]:
+    raise ValueError(message)
 
 
 def describe(stack: StackSettings) -> str:
@@ -207,19 +230,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", default="0", help="the proxy's port (default 0: a free one)")
     parser.add_argument(
         "--grant",
-        default="",
         help="comma-separated scopes the user ticks, of those the stack asks for (default: all)",
     )
     args = parser.parse_args(argv)
     try:
         port = parse_port(args.port, "make dev", 3334)
-        stack = read_settings(args.stack, stack_file(args.stack, args.config_file, "make dev"))
+        path = stack_file(args.stack, args.config_file, "make dev")
+        stack = read_settings(args.stack, path)
         grant = parse_grant(args.grant, stack.scopes)
     except (StackFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except pulumi.RunError as exc:
-        print(f"config error in stack '{args.stack}':\n{exc}", file=sys.stderr)
+        print(
+            f"config error in stack '{args.stack}':\n{describe_config_error(exc, path)}",
+            file=sys.stderr,
+        )
         return 2
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
@@ -236,4 +262,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    finally:
+        close_event_loop()  # now, not in the interpreter's shutdown (see close_event_loop)
+    sys.exit(status)

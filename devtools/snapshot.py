@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.engine import ROOT_STACK_TYPE, engine_urns
-from devtools.mock_runtime import PROJECT, REPO, ProgramRun, run_program
+from devtools.mock_runtime import PROJECT, REPO, ProgramRun, close_event_loop, run_program
 from devtools.plan import load_stack_config
 
 __all__ = ["PHYSICAL_NAMES", "normalise", "physical_names", "snapshot"]
@@ -97,4 +97,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    finally:
+        close_event_loop()  # now, not in the interpreter's shutdown (see close_event_loop)
+    sys.exit(status)

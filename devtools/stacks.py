@@ -18,13 +18,15 @@ from typing import Any
 import pulumi
 
 from devtools.mock_runtime import PROJECT, REPO, run_program
-from devtools.pulumi_yaml import StackFileError, read_stack_file
+from devtools.pulumi_yaml import StackFileError, config_key_lines, read_stack_file
 from tiktok_auth0 import load
+from tiktok_auth0.validation import InvalidArgumentsError
 
 __all__ = [
     "PLACEHOLDER_SECRET",
     "StackFileError",
     "StackSettings",
+    "describe_config_error",
     "load_stack_config",
     "read_settings",
     "stack_file",
@@ -115,6 +117,24 @@ def load_stack_config(
             f"`pulumi up`: pulumi config set --secret clientSecret -s {stack}"
         )
     return config, secret_keys, notes
+
+
+def describe_config_error(error: pulumi.RunError, stack_file: Path) -> str:
+    """The program's refusal of the stack's config, each problem led by `<file>:<line>:` of the
+    key it names when the stack file sets that key (a missing key has no line)."""
+    if not isinstance(error, InvalidArgumentsError):
+        return str(error)
+    lines = {
+        key if ":" in key else f"{PROJECT}:{key}": line
+        for key, line in config_key_lines(stack_file).items()
+    }
+    heading = str(error).split("\n", 1)[0]
+    problems = []
+    for problem in error.problems:
+        key = problem.split(": ", 1)[0]
+        line = lines.get(key if ":" in key else f"{PROJECT}:{key}")
+        problems.append(f"{stack_file.name}:{line}: {problem}" if line else problem)
+    return "\n  - ".join([heading, *problems])
 
 
 def read_settings(stack: str, path: Path) -> StackSettings:

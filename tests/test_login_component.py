@@ -170,21 +170,23 @@ def test_every_problem_is_reported_at_once_with_the_python_spelling_explained():
 
 
 def test_gcp_project_and_region_come_from_the_provider_config_unless_given():
-    program = declare(("a", {}), ("b", {"gcp_project": "other", "gcp_region": "us-east1"}))
+    program = declare(("a", {}), ("b", {"gcp_project": "other-project", "gcp_region": "us-east1"}))
     functions = {f.name: f.inputs for f in program.of_type(FUNCTION)}
     assert (functions["a-function"]["project"], functions["a-function"]["location"]) == (
         "acme-login-dev",
         "europe-west1",
     )
     assert (functions["b-function"]["project"], functions["b-function"]["location"]) == (
-        "other",
+        "other-project",
         "us-east1",
     )
     with pytest.raises(InvalidArgumentsError) as caught:
         declare(("a", {}), config={})
     assert caught.value.problems == (
-        "gcpProject: required; set it with `pulumi config set gcp:project ...`",
-        "gcpRegion: required; set it with `pulumi config set gcp:region ...`",
+        "gcpProject: required; the ID of the GCP project to deploy to (set it with `pulumi "
+        "config set gcp:project <project ID>`)",
+        "gcpRegion: required; the GCP region of the function, e.g. europe-west1 (set it with "
+        "`pulumi config set gcp:region europe-west1`)",
     )
 
 
@@ -329,3 +331,11 @@ def test_outputs_are_taken_where_the_schema_allows_them():
     outputs |= {"alert_notification_channels": ["projects/p/notificationChannels/1"]}
     program = declare_with_outputs(outputs)
     assert program.one(CONNECTION).inputs["name"] == "tiktok"
+
+
+def test_an_unusable_gcp_project_or_region_argument_is_refused_before_anything_is_declared():
+    with pytest.raises(InvalidArgumentsError) as caught:
+        declare(("a", {"gcp_project": "My_Project", "gcp_region": "Europe West"}))
+    assert [p.split(":")[0] for p in caught.value.problems] == ["gcpProject", "gcpRegion"]
+    assert "'My_Project' is not a GCP project ID" in caught.value.problems[0]
+    assert "'Europe West' is not a GCP region name" in caught.value.problems[1]

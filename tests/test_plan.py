@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from devtools.plan import LEGEND, render_plan
 from devtools.stacks import stack_names
 from tests.processes import make, module
 from tests.program import CLIENT_SECRET, PASSWORD, run
+from tiktok_auth0.config import DECLARED
 from tiktok_auth0.tiktok import SCOPE_FIELDS
 
 
@@ -209,6 +211,10 @@ def test_a_stack_that_is_not_a_plain_stack_name_is_refused_in_one_line(target, g
         ('{"functionUrl": "https://f.example"}', 'it has no "deployment" object'),
         ('{"deployment": []}', 'it has no "deployment" object'),
         ('{"deployment": {"resources": [{"type": "x"}]}}', "a resource has no urn or type"),
+        (
+            '{"deployment": {"resources": [{"urn": "x", "type": "x"}]}}',
+            "a resource's urn is not urn:pulumi:<stack>::<project>::...",
+        ),
         ("not json", "it is not JSON"),
         (None, "No such file or directory"),
     ],
@@ -250,14 +256,100 @@ def test_make_plan_refuses_a_key_whose_namespace_misspells_the_projects():
     stack_file.write_text(
         text.replace("tiktok-connection:maxInstances", "tiktok-conection:maxInstances")
     )
+    line = 1 + text.splitlines().index("  tiktok-connection:maxInstances: 5")
     try:
         result = make("plan", f"STACK={stack}")
     finally:
         stack_file.unlink()
     assert result.returncode != 0
     assert (
-        "  - tiktok-conection:maxInstances: the namespace tiktok-conection is not this project's "
+        f"  - Pulumi.{stack}.yaml:{line}: tiktok-conection:maxInstances: the namespace "
+        "tiktok-conection is not this project's "
         "(tiktok-connection) nor a provider's it uses (auth0, gcp, pulumi, random), so the key "
         "would be ignored; did you mean tiktok-connection:maxInstances?"
     ) in result.stderr.splitlines()
     assert "Resources" not in result.stdout
+
+
+def test_another_stacks_state_export_is_refused_naming_whose_it_is_and_how_to_write_ours(
+    tmp_path,
+):
+    """`make plan STACK=dev STATE=<prod's export>` planned dev against prod's last deployment."""
+    state = tmp_path / "prod.state.json"
+    root = "pulumi:pulumi:Stack::tiktok-connection-prod"
+    state.write_text(
+        '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:prod::'
+        f'tiktok-connection::{root}", "type": "pulumi:pulumi:Stack"}}]}}}}'
+    )
+    result = plan("--stack", "dev", "--state", str(state))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: STATE={state}: the `pulumi stack export` of stack 'prod' of project "
+        "tiktok-connection, not of stack 'dev' of project tiktok-connection; write this stack's "
+        "with `pulumi stack export -s dev --file dev.state.json` and give STATE=dev.state.json, "
+        f"or plan that stack: make plan STACK=prod STATE={state}"
+    ]
+    assert result.stdout == ""
+    assert plan("--stack", "prod", "--state", str(state)).returncode == 0
+
+
+def test_another_projects_state_export_is_refused(tmp_path):
+    state = tmp_path / "other.state.json"
+    state.write_text(
+        '{"deployment": {"resources": [{"urn": "urn:pulumi:dev::other-app::'
+        'pulumi:pulumi:Stack::other-app-dev", "type": "pulumi:pulumi:Stack"}]}}'
+    )
+    result = plan("--stack", "dev", "--state", str(state))
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: STATE={state}: the `pulumi stack export` of stack 'dev' of project other-app, "
+        "not of stack 'dev' of project tiktok-connection; write this stack's with"
+    )
+
+
+def test_each_config_error_names_the_line_of_its_key_when_the_stack_file_sets_it(tmp_path):
+    """The README promises each config error with its line number, the key and the fix; the
+    program's own refusals (`maxInstances: ... got 'five'`) had no line."""
+    text = (REPO / "Pulumi.dev.yaml").read_text().replace("maxInstances: 5", "maxInstances: five")
+    text += "  userIdField2: x\n  tiktok-connection:production: true\n"
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    result = plan("--stack", "dev", "--config-file", str(stack_file))
+    assert result.returncode == 2
+    lines = text.splitlines()
+    at = {
+        key: 1 + next(i for i, line in enumerate(lines) if f"{key}:" in line)
+        for key in ("maxInstances", "userIdField2")
+    }
+    problems = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert sorted(problems) == sorted(
+        [
+            f"  - Pulumi.dev.yaml:{at['userIdField2']}: userIdField2: not declared in "
+            "Pulumi.yaml, so it would be ignored; did you mean userIdField? (declared: "
+            + ", ".join(sorted(DECLARED))
+            + ")",
+            f"  - Pulumi.dev.yaml:{at['maxInstances']}: maxInstances: must be a whole number "
+            ">= 1, got 'five'",
+            # protect is not in the file: no line to point at, the key and the fix still are.
+            "  - protect: must be true when production is true: a production connection must "
+            "never be deleted or replaced by a stray change (set protect: true)",
+        ]
+    )
+
+
+def test_make_plan_closes_every_event_loop_the_program_ran_on():
+    """`make plan` once printed "Exception ignored ... BaseEventLoop.__del__ ... ValueError:
+    Invalid file descriptor: -1" and exited 0: the loops Pulumi's mock runtime makes (one per
+    thread) were left open, for the garbage collector to close, sometimes after their sockets.
+    Python's development mode reports each loop left open, on every run."""
+    result = subprocess.run(
+        [sys.executable, "-X", "dev", "-m", "devtools.plan", "--stack", "dev"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "unclosed event loop" not in result.stderr
+    assert "Exception ignored" not in result.stderr

@@ -40,6 +40,18 @@ from tiktok_auth0.config import DECLARED, DEFAULTS, ConfigError
         ({"enabledClients": "clientA"}, "enabledClients", "list of Auth0 client ids"),
         ({"gcp:region": None}, "gcp:region", "required"),
         ({"gcp:project": None}, "gcp:project", "required"),
+        ({"gcp:project": "My_Project"}, "gcp:project", "is not a GCP project ID: 6 to 30"),
+        ({"gcp:project": "p"}, "gcp:project", "lowercase letters, digits and hyphens"),
+        ({"gcp:project": "a" * 31}, "gcp:project", "is not a GCP project ID"),
+        ({"gcp:project": "1-project"}, "gcp:project", "starting with a letter"),
+        ({"gcp:project": "my-project-"}, "gcp:project", "not ending with a hyphen"),
+        ({"gcp:region": "Europe West"}, "gcp:region", "not a GCP region name such as"),
+        ({"gcp:region": "europe-west"}, "gcp:region", "gcloud functions regions list"),
+        ({"gcp:region": "europe-west1-b"}, "gcp:region", "<geography>-<direction><number>"),
+        ({"enabledClients": ["a b"]}, "enabledClients", "'a b' is not an Auth0 client id"),
+        ({"enabledClients": [""]}, "enabledClients", "has no spaces and is not empty"),
+        ({"enabledClients": ["abc", "abc"]}, "enabledClients", "'abc' listed more than once"),
+        ({"replaceConnection": "tiktok"}, "replaceConnection", "cannot replace itself; remove"),
         ({"auth0:domain": None}, "auth0:domain", "required; your Auth0 tenant's domain"),
         ({"auth0:domain": "https://acme.eu.auth0.com/"}, "auth0:domain", "not a bare host name"),
         ({"auth0:domain": "acme.eu.auth0.com:443"}, "auth0:domain", "drop the scheme, port"),
@@ -224,3 +236,17 @@ def test_example_stack_files_hold_no_secret_values(stack):
     stack_config = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]
     assert "tiktok-connection:clientSecret" not in stack_config
     assert not any("secret" in key.lower() for key in stack_config)
+
+
+@pytest.mark.parametrize(
+    ("project", "region"),
+    [
+        ("acme-1", "us-central1"),
+        ("a" + "b" * 29, "northamerica-northeast1"),
+        ("my-gcp-project-dev", "europe-west10"),
+    ],
+)
+def test_project_ids_and_region_names_of_the_documented_shapes_are_accepted(project, region):
+    program = run(**{"gcp:project": project, "gcp:region": region})
+    function = program.one("gcp:cloudfunctionsv2/function:Function")
+    assert (function.inputs["project"], function.inputs["location"]) == (project, region)

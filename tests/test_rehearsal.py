@@ -80,6 +80,39 @@ def test_an_unusable_grant_is_refused_with_a_message(grant, message):
     assert "Traceback" not in result.stderr
 
 
+FIX = (
+    "give some of the scopes the stack asks for (user.info.basic,user.info.profile), "
+    "comma-separated, e.g. make dev GRANT=user.info.basic, or leave GRANT out for all of them"
+)
+
+
+@pytest.mark.parametrize(
+    ("grant", "problem"),
+    [
+        ("GRANT=bogus.scope", "GRANT: bogus.scope is not a TikTok Login Kit scope"),
+        ("GRANT=,", "GRANT=',' names no scope"),
+        ("GRANT= ", "GRANT='' names no scope"),
+        ("GRANT=", "GRANT='' names no scope"),
+        ("GRANT=user.info.basic,", "GRANT='user.info.basic,' has an empty item between its commas"),
+        (
+            "GRANT=user.info.basic,user.info.basic",
+            "GRANT: user.info.basic is named twice; name each scope once",
+        ),
+    ],
+)
+def test_make_dev_refuses_a_grant_naming_no_scope_an_unknown_or_a_repeated_one_in_one_line(
+    grant, problem
+):
+    """`GRANT=,` and `GRANT=' '` rehearsed every scope; a repeated scope was accepted; an unknown
+    one was refused without the scopes allowed."""
+    result = make("dev", grant)
+    assert result.returncode == 2
+    ours, *make_says = result.stderr.splitlines()
+    assert ours == f"error: {problem}; {FIX}"
+    assert len(make_says) == 1 and make_says[0].endswith("Error 2")
+    assert "Rehearsing" not in result.stdout
+
+
 def test_make_dev_says_which_stack_and_values_it_used():
     result = make("dev", "STACK=prod")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -134,6 +167,12 @@ def test_a_stack_config_error_is_reported_as_the_plan_reports_it(tmp_path):
     stack_file.write_text(BASIC_STACK.replace("open_id", "email"))
     result = module("devtools.rehearse", "--stack", "broken", "--config-file", str(stack_file))
     assert result.returncode == 2
-    assert "userIdField: 'email' is not allowed; use one of union_id, open_id" in result.stderr
+    line = 1 + BASIC_STACK.splitlines().index(
+        next(text for text in BASIC_STACK.splitlines() if "userIdField" in text)
+    )
+    assert (
+        f"  - Pulumi.broken.yaml:{line}: userIdField: 'email' is not allowed; use one of "
+        "union_id, open_id"
+    ) in result.stderr
     assert "Traceback" not in result.stderr
     assert "Rehearsing" not in result.stdout

@@ -137,3 +137,108 @@ def test_a_key_without_a_namespace_is_the_projects_as_the_pulumi_cli_reads_it(tm
     result = plan(stack_file)
     assert result.returncode == 0, result.stderr
     assert "\n      options.clientId = sbawdevexampleclientkey\n" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "tag", "kind"),
+    [
+        ("!!binary aGVsbG8=", "!!binary", "bytes (decoded from base64)"),
+        ("!!set {a, b}", "!!set", "a set"),
+        ("!!omap [a: 1]", "!!omap", "an ordered mapping"),
+        ("!!pairs [a: 1]", "!!pairs", "a list of pairs"),
+        ("!!timestamp '2024-01-01'", "!!timestamp", "a time"),
+        ("!custom x", "!custom", "a value of a custom tag"),
+    ],
+)
+def test_a_tag_outside_the_core_schema_is_refused_in_one_line_not_a_traceback(
+    tmp_path, value, tag, kind
+):
+    """`clientKey: !!binary aGVsbG8=` crashed `make plan` (json.dumps of bytes)."""
+    text = DEV.replace("clientKey: sbawdevexampleclientkey", f"clientKey: {value}")
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{line_of(text, 'clientKey')}: tiktok-connection:clientKey: "
+        f"{tag} makes {kind}, not text, a number, true/false, a list or a mapping, the only "
+        f"values the Pulumi CLI passes on as written; remove {tag} and write the value itself "
+        "(text in quotes)"
+    )
+
+
+def test_a_tag_inside_a_list_is_refused_with_its_own_line(tmp_path):
+    client = "    - AbCdEf0123456789DevSpaClientId\n"
+    text = DEV.replace(client, f"{client}    - !!binary aGVsbG8=\n")
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    assert refusal(plan(stack_file)).startswith(
+        f"error: Pulumi.dev.yaml:{line_of(text, '!!binary')}: tiktok-connection:enabledClients: "
+        "!!binary makes bytes"
+    )
+
+
+def test_a_list_as_a_mapping_key_is_refused_as_yaml_v3_refuses_it(tmp_path):
+    text = f"{DEV}  tiktok-connection:displayName: {{[a]: 1}}\n".replace(
+        "  tiktok-connection:displayName: TikTok\n", ""
+    )
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{line_of(text, '[a]')}: tiktok-connection:displayName: a list "
+        "or a mapping used as a mapping key, which the Pulumi CLI refuses (yaml.v3: invalid map "
+        "key); make each key text"
+    )
+
+
+@pytest.mark.parametrize("empty", ["", " ~", " null"])
+def test_a_key_without_a_value_is_refused_not_planned_as_null(tmp_path, empty):
+    """`displayName:` (YAML null) was planned as null where "" is refused; the Pulumi CLI passes
+    the text null on, so it is refused with the fix: delete the line, or give a value."""
+    text = DEV.replace("displayName: TikTok", f"displayName:{empty}")
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{line_of(text, 'displayName')}: tiktok-connection:displayName: "
+        "has no value (YAML null), which the Pulumi CLI does not read as unset: it passes the "
+        "text null on (config/object.go, MarshalString); delete the line to use the default, or "
+        "give a value (in quotes for text)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "read", "why", "plain"),
+    [
+        ("010", "8", "yaml.v3 reads a leading 0 as octal", "10"),
+        ("09", "9", "yaml.v3 reads a leading 0 with an 8 or 9 as a decimal float", "9"),
+        ("0x1F", "31", "hexadecimal", "31"),
+        ("0o17", "15", "octal", "15"),
+        ("0b11", "3", "binary", "3"),
+        ("1_000", "1000", "yaml.v3 drops the underscores", "1000"),
+        ("+5", "5", "the sign is dropped", "5"),
+    ],
+)
+def test_a_number_not_in_plain_decimal_is_refused_with_what_the_cli_reads(
+    tmp_path, written, read, why, plain
+):
+    """`maxInstances: 010` was planned as 10; yaml.v3 (resolve.go: strconv.ParseInt(plain, 0,
+    64)) reads it as octal 8, so the Pulumi CLI would deploy 8."""
+    text = DEV.replace("maxInstances: 5", f"maxInstances: {written}")
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{line_of(text, 'maxInstances')}: "
+        f"tiktok-connection:maxInstances: {written} is a YAML number the Pulumi CLI reads as "
+        f"{read} ({why}); write the number in plain digits ({plain}), or put it in quotes, "
+        f'"{written}", to mean the text'
+    )
+
+
+def test_a_client_key_with_a_leading_zero_is_refused_and_in_quotes_it_is_the_text(tmp_path):
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(DEV.replace("clientKey: sbawdevexampleclientkey", "clientKey: 0123"))
+    assert "tiktok-connection:clientKey: 0123 is a YAML number the Pulumi CLI reads as 83" in (
+        refusal(plan(stack_file))
+    )
+    stack_file.write_text(DEV.replace("clientKey: sbawdevexampleclientkey", 'clientKey: "0123"'))
+    result = plan(stack_file)
+    assert result.returncode == 0, result.stderr
+    assert "options.clientId = 0123\n" in result.stdout

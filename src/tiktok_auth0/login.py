@@ -52,8 +52,9 @@ class TikTokLoginArgs(TypedDict):
     )
     enabled_clients: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     (
-        "Auth0 application (client) ids that offer TikTok login, e.g. `AbCdEf0123456789`. This "
-        "list owns the whole set: an application enabled by hand is disabled. Default: none."
+        "Auth0 application (client) ids that offer TikTok login, e.g. `AbCdEf0123456789`, each "
+        "once, none empty or with whitespace. This list owns the whole set: an application "
+        "enabled by hand is disabled. Default: none."
     )
     connection_name: NotRequired[str]
     (
@@ -65,13 +66,16 @@ class TikTokLoginArgs(TypedDict):
     """Label of the login button, any non-empty text. Default: `TikTok`."""
     gcp_project: NotRequired[str]
     (
-        "GCP project id the token proxy is deployed to, e.g. `acme-login-prod`. Default: the "
-        "gcp provider's `gcp:project`."
+        "GCP project id the token proxy is deployed to, e.g. `acme-login-prod`: 6 to 30 "
+        "lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen "
+        "(cloud.google.com/resource-manager/docs/creating-managing-projects). Default: the gcp "
+        "provider's `gcp:project`."
     )
     gcp_region: NotRequired[str]
     (
-        "GCP region of the token proxy, e.g. `europe-west1`. Default: the gcp provider's "
-        "`gcp:region`."
+        "GCP region of the token proxy, e.g. `europe-west1` (a region name's shape is checked; "
+        "`gcloud functions regions list` lists those serving Cloud Functions). Default: the gcp "
+        "provider's `gcp:region`."
     )
     min_instances: NotRequired[int]
     (
@@ -106,7 +110,8 @@ class TikTokLoginArgs(TypedDict):
         "The name of the deployed Auth0 connection that this change replaces, to acknowledge a "
         "new `connection_name` (checked against the stack's last deployment, read once the "
         "stack has outputs; without it such a change is refused before anything is declared). "
-        "Remove it once deployed. Default: empty (no replacement)."
+        "Never `connection_name` itself. Remove it once deployed. Default: empty (no "
+        "replacement)."
     )
     monitoring: NotRequired[bool]
     (

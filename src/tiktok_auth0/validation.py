@@ -87,6 +87,15 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 HOST_NAME = re.compile(rf"^(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?$")
 # Where an item holding several scopes would be split (TikTok: commas; Auth0's dashboard: spaces).
 _SCOPE_SEPARATORS = re.compile(r"[\s,]+")
+# A project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter, not ending
+# with a hyphen (cloud.google.com/resource-manager/docs/creating-managing-projects, "Before you
+# begin": project ID requirements).
+GCP_PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+# The shape of a Google Cloud region name, `<geography>-<direction><number>` (europe-west1,
+# us-central1, northamerica-northeast2: cloud.google.com/functions/docs/locations). Which regions
+# serve Cloud Functions changes over time (`gcloud functions regions list` prints them), so only
+# the shape is checked; GCP refuses a region it does not serve when the function is created.
+GCP_REGION = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
 # As `gcloud beta monitoring channels list --format='value(name)'` prints a channel's name.
 NOTIFICATION_CHANNEL = re.compile(r"^projects/[^/\s]+/notificationChannels/[^/\s]+$")
 
@@ -131,6 +140,7 @@ def check(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) ->
             f"{names['protect']}: must be true when {names['production']} is true: a production "
             "connection must never be deleted or replaced by a stray change (set protect: true)"
         )
+    problems += _replacing_itself(values, names)
     problems += _channels_need_monitoring(values, names)
     problems += _previous_needs_a_rotation(values, names)
     return problems
@@ -299,13 +309,22 @@ def _display_name(value: object) -> list[str]:
 
 
 def _enabled_clients(value: object) -> list[str]:
+    """Auth0 client ids, each once. Auth0 documents no shape for a client id beyond a string; one
+    with whitespace, or an empty one, cannot be one (Auth0 refuses an unknown id at deployment)."""
     if isinstance(value, pulumi.Output):
         return []  # known only at deployment; Auth0 refuses an unknown client id
-    if _is_list(value) and all(
-        isinstance(c, pulumi.Output) or (isinstance(c, str) and c) for c in value
-    ):
-        return []
-    return ["must be a list of Auth0 client ids (strings)"]
+    if not _is_list(value) or not all(isinstance(c, pulumi.Output | str) for c in value):
+        return ["must be a list of Auth0 client ids (strings)"]
+    given = [c for c in value if isinstance(c, str)]
+    problems = [
+        f"{c!r} is not an Auth0 client id (an application's Client ID has no spaces and is not "
+        "empty; copy it from Applications > your application > Settings)"
+        for c in dict.fromkeys(given)
+        if not c or c != "".join(c.split())
+    ]
+    if twice := [c for c in dict.fromkeys(given) if given.count(c) > 1]:
+        problems.append(f"{', '.join(map(repr, twice))} listed more than once; list each once")
+    return problems
 
 
 def _max_instances(value: object) -> list[str]:
@@ -364,6 +383,19 @@ def _generation(value: object) -> list[str]:
     return [f"must be a whole number >= 0 (raise it by one to rotate), got {value!r}"]
 
 
+def _replacing_itself(values: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    name, replaced = values.get("connection_name"), values.get("replace_connection")
+    if isinstance(replaced, str) and replaced and replaced == name:
+        return [
+            f"{names['replace_connection']}: {replaced!r} is {names['connection_name']} itself, "
+            "and a connection cannot replace itself; remove "
+            f"{names['replace_connection']} (it is only for a rename: a new "
+            f"{names['connection_name']}, with {names['replace_connection']} naming the deployed "
+            "connection)"
+        ]
+    return []
+
+
 def _channels_need_monitoring(values: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
     channels = values.get("alert_notification_channels")
     if values.get("monitoring") is False and _is_list(channels) and channels:
@@ -390,13 +422,34 @@ def _boolean(value: object) -> list[str]:
     return [] if isinstance(value, bool) else [f"must be true or false, got {value!r}"]
 
 
-def _required_text(config_key: str) -> Any:
-    def rule(value: object) -> list[str]:
-        if isinstance(value, str) and value.strip():
-            return []
-        return [f"required; set it with `pulumi config set {config_key} ...`"]
+def _gcp_project(value: object) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
+        return [
+            "required; the ID of the GCP project to deploy to "
+            "(set it with `pulumi config set gcp:project <project ID>`)"
+        ]
+    if GCP_PROJECT_ID.match(value):
+        return []
+    return [
+        f"{value!r} is not a GCP project ID: 6 to 30 lowercase letters, digits and hyphens, "
+        "starting with a letter and not ending with a hyphen (the project's ID, not its name or "
+        "number: `gcloud projects list` shows it in PROJECT_ID)"
+    ]
 
-    return rule
+
+def _gcp_region(value: object) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
+        return [
+            "required; the GCP region of the function, e.g. europe-west1 "
+            "(set it with `pulumi config set gcp:region europe-west1`)"
+        ]
+    if GCP_REGION.match(value):
+        return []
+    return [
+        f"{value!r} is not a GCP region name such as europe-west1 or us-central1 (lowercase, "
+        "<geography>-<direction><number>); `gcloud functions regions list` lists those that "
+        "serve Cloud Functions"
+    ]
 
 
 def _is_list(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
@@ -428,7 +481,7 @@ _RULES = {
     "alert_latency_p95_ms": _latency_threshold,
     "proxy_secret_generation": _generation,
     "proxy_secret_keep_previous": _boolean,
-    "gcp_project": _required_text("gcp:project"),
-    "gcp_region": _required_text("gcp:region"),
+    "gcp_project": _gcp_project,
+    "gcp_region": _gcp_region,
     "auth0_domain": _auth0_domain,
 }
