@@ -29,6 +29,7 @@ PROBE_HEADER = "X-Proxy-Probe"
 _ROUTE_BY_PATH = {**dict.fromkeys(ROUTES, "token"), HEALTH_ROUTE: "health"}
 _METHOD_BY_ROUTE = {"token": "POST", "health": "GET"}
 HEALTHY = {"status": "ok"}
+_OWS = " \t"  # optional whitespace around a field value (RFC 9110 section 5.6.3)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 UNEXPECTED = {
     "error": "server_error",
@@ -111,13 +112,21 @@ class TokenProxy:
         current, previous = self.settings.proxy_secret, self.settings.proxy_secret_previous
         if current is None:
             return
-        presented = request.headers.get(self.settings.proxy_secret_header, "").encode()
+        header = self.settings.proxy_secret_header
+        values = request.headers.getlist(header)
+        # Sent twice, the header has no one value (a proxy in front might read either): refused
+        # like a wrong secret. Leading and trailing whitespace is not part of a field value (RFC
+        # 9110 section 5.5); uvicorn's parser (httptools) drops the leading but keeps the
+        # trailing, and a secret is visible ASCII, so none of it can be the secret's.
+        presented = values[0].strip(_OWS).encode() if len(values) == 1 else b""
         # Both comparisons always run, each in constant time: the answer's timing tells a
         # caller nothing about either secret, nor which one came close.
         is_current = hmac.compare_digest(presented, current.encode())
         is_previous = previous is not None and hmac.compare_digest(presented, previous.encode())
+        if len(values) > 1:
+            raise invalid_client(f"the {header} header is sent {len(values)} times; send it once")
         if not (is_current or is_previous):
-            raise invalid_client(f"missing or wrong {self.settings.proxy_secret_header} header")
+            raise invalid_client(f"missing or wrong {header} header")
         record.secret_match = "current" if is_current else "previous"
 
     async def _read_body(self, request: Request) -> bytes:
