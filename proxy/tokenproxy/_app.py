@@ -73,8 +73,11 @@ class TokenProxy:
         return response
 
     async def _exchange(self, request: Request, record: ExchangeRecord) -> Response:
-        self._check_route(request, record)
+        route = _route_of(request, record)
+        # The secret before the path and method: the function URL is public, and a caller
+        # without the secret learns nothing from it, not even which routes exist (always 401).
         self._check_proxy_secret(request, record)
+        _check_route(request, route)
         if record.route == "health":
             return _json_response(HEALTHY, 200)
         record.probe = PROBE_HEADER in request.headers
@@ -93,20 +96,6 @@ class TokenProxy:
         if "token_type" in tokens:  # TikTok's own bytes: nothing to add, nothing to re-encode
             return Response(answer.body, 200, headers=NO_STORE, media_type="application/json")
         return _json_response({**tokens, "token_type": "Bearer"}, 200)
-
-    def _check_route(self, request: Request, record: ExchangeRecord) -> None:
-        path = request.url.path
-        route = _ROUTE_BY_PATH.get(path) or _ROUTE_BY_PATH.get(path.rstrip("/"))
-        if route is None:
-            raise RequestRejected(f"no endpoint at {path!r}; POST to /proxy/token", status=404)
-        record.route, record.probe = route, route == "health"
-        method = _METHOD_BY_ROUTE[route]
-        if request.method != method:
-            raise RequestRejected(
-                f"method {request.method} is not allowed; use {method}",
-                status=405,
-                headers={"Allow": method},
-            )
 
     def _check_proxy_secret(self, request: Request, record: ExchangeRecord) -> None:
         current, previous = self.settings.proxy_secret, self.settings.proxy_secret_previous
@@ -144,6 +133,28 @@ class TokenProxy:
         except TimeoutError:
             raise RequestRejected("the request body did not arrive in time", status=408) from None
         return bytes(body)
+
+
+def _route_of(request: Request, record: ExchangeRecord) -> str | None:
+    """The route the path names ("token", "health"; None for no route), recorded in the log."""
+    path = request.url.path
+    route = _ROUTE_BY_PATH.get(path) or _ROUTE_BY_PATH.get(path.rstrip("/"))
+    record.route, record.probe = route, route == "health"
+    return route
+
+
+def _check_route(request: Request, route: str | None) -> None:
+    """404 for a path that is no route, 405 (with `Allow`) for another method than the route's."""
+    if route is None:
+        path = request.url.path
+        raise RequestRejected(f"no endpoint at {path!r}; POST to /proxy/token", status=404)
+    method = _METHOD_BY_ROUTE[route]
+    if request.method != method:
+        raise RequestRejected(
+            f"method {request.method} is not allowed; use {method}",
+            status=405,
+            headers={"Allow": method},
+        )
 
 
 def _where(exc: BaseException) -> str:
