@@ -16,7 +16,7 @@ from devtools.mock_runtime import REPO
 from tests.processes import Running
 
 MAKEFILE = (REPO / "Makefile").read_text()
-INTERNAL = {"need-node", "need-jq"}  # prerequisites, not commands
+INTERNAL = {"need-node", "need-jq", "need-port"}  # prerequisites, not commands
 FIRST_PIP = "/bin/pip install --quiet --upgrade pip"  # the install's first command
 PYTHON = f"Python {sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
 # What an old Python answers to the two questions the Makefile and devtools/ensure_venv.sh ask.
@@ -242,6 +242,8 @@ def test_two_commands_at_once_on_a_fresh_copy_set_up_one_venv_one_after_the_othe
         assert "Plan for stack 'dev'" in out
     said = "".join(out for out, _ in outputs)
     assert said.count("Setting up .venv/") == 1, said  # the second found it done
+    waiting = "Waiting for another make that is setting up .venv/ (it holds .venv.lock)"
+    assert said.count(waiting) == 1, said  # the second said why it waited, once
     assert said.count("/bin/pip install --require-hashes") == 1, said
 
 
@@ -312,3 +314,28 @@ def test_the_makefile_works_from_any_directory(tmp_path):
         check=True,
     )
     assert listed.stdout == make("help").stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "example"),
+    [("proxy", "proxy PORT=3334"), ("emulator", "emulator PORT=8082"), ("dev", "dev PORT=3334")],
+)
+def test_a_port_that_is_not_one_is_refused_before_the_venv_is_set_up(tmp_path, command, example):
+    copy = fresh_copy(tmp_path / "clone")
+    refused = subprocess.run(
+        ["make", "--no-print-directory", command, "PORT=abc"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2
+    ours, make_says = refused.stderr.splitlines()
+    assert ours == (
+        "error: PORT=abc is not a port: give a whole number from 1 to 65535 (0 lets the system "
+        f"choose a free one), e.g. make {example}"
+    )
+    assert make_says.endswith("Error 2"), make_says
+    assert refused.stdout == ""  # not a word of setting up
+    assert not (copy / ".venv").exists()
