@@ -155,12 +155,22 @@ bench: $(STAMP) $(BENCH_STAMP) ## measure the proxy against an Express proxy and
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/python -m bench
 
+# uv writes its output file even when nothing in it changed, and a lock with a new mtime makes the
+# next command set $(VENV)/ up again. So each lock is compiled in $(LOCK_NEW)/, from a copy of the
+# current one (uv keeps its pins unless told to upgrade), and replaces it only when it differs.
+LOCK_NEW := $(VENV)/lock-new
+define compile_lock
+@mkdir -p $(LOCK_NEW) && rm -f $(LOCK_NEW)/$(notdir $(1)) && { [ ! -f $(1) ] || cp $(1) $(LOCK_NEW)/; }
+$(BIN)/uv pip compile $(2) --universal --python-version 3.11 \
+  --custom-compile-command 'make lock' --output-file $(LOCK_NEW)/$(notdir $(1))
+@if cmp -s $(LOCK_NEW)/$(notdir $(1)) $(1); then rm $(LOCK_NEW)/$(notdir $(1)); \
+  echo "$(1): unchanged (left as it was)"; else mv $(LOCK_NEW)/$(notdir $(1)) $(1); echo "$(1): written"; fi
+endef
+
 lock: $(STAMP) ## write the locks (uv): proxy/requirements.txt (the proxy's, hashed) and requirements/dev.txt (this repository's)
-	$(BIN)/uv pip compile requirements/proxy.in --universal --python-version 3.11 \
-	  --generate-hashes --custom-compile-command 'make lock' --output-file proxy/requirements.txt
-	$(BIN)/uv pip compile pyproject.toml requirements/proxy.in --all-extras \
-	  --constraint proxy/requirements.txt --universal --python-version 3.11 \
-	  --custom-compile-command 'make lock' --output-file requirements/dev.txt
+	$(call compile_lock,proxy/requirements.txt,requirements/proxy.in --generate-hashes)
+	$(call compile_lock,requirements/dev.txt,pyproject.toml requirements/proxy.in --all-extras \
+	  --constraint proxy/requirements.txt)
 
 # The lock installs on the deployed platform: every pinned wheel exists for CPython 3.13 on
 # manylinux x86_64 and matches its hash (pip download checks both, without installing).

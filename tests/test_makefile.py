@@ -339,3 +339,57 @@ def test_a_port_that_is_not_one_is_refused_before_the_venv_is_set_up(tmp_path, c
     assert make_says.endswith("Error 2"), make_says
     assert refused.stdout == ""  # not a word of setting up
     assert not (copy / ".venv").exists()
+
+
+# `uv pip compile`, as far as `make lock` uses it: it rewrites its --output-file (which make seeds
+# with the current lock) whatever changed, adding $FAKE_UV_ADDS when that is set.
+FAKE_UV = """#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = --output-file ] && out=$2; shift; done
+{ cat "$out"; printf '%s' "$FAKE_UV_ADDS"; } > "$out.new" && mv "$out.new" "$out"
+"""
+LOCKS = ("proxy/requirements.txt", "requirements/dev.txt")
+
+
+def lock_in(copy: Path, fake_bin: Path, adds: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "lock", f"BIN={fake_bin}"],
+        cwd=copy,
+        env={**os.environ, "FAKE_UV_ADDS": adds},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_make_lock_leaves_a_lock_whose_content_is_unchanged_as_it_was(tmp_path):
+    """An unchanged lock keeps its mtime, so the next command does not set .venv/ up again."""
+    copy = fresh_copy(tmp_path / "clone")
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "python").symlink_to(sys.executable)
+    (fake_bin / "uv").write_text(FAKE_UV)
+    (fake_bin / "uv").chmod(0o755)
+    (copy / ".venv").mkdir()
+    long_ago = 1_000_000_000
+    for name in ("pyproject.toml", *LOCKS):
+        os.utime(copy / name, (long_ago, long_ago))
+    for stamp in (".venv/.installed-runtime", ".venv/.installed"):  # set up after the locks
+        (copy / stamp).touch()
+    before = {name: (copy / name).read_text() for name in LOCKS}
+
+    unchanged = lock_in(copy, fake_bin, adds="")
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    for name in LOCKS:
+        assert (copy / name).stat().st_mtime == long_ago, name
+        assert (copy / name).read_text() == before[name]
+        assert f"{name}: unchanged (left as it was)" in unchanged.stdout
+    assert "Setting up" not in unchanged.stdout  # the fake setup held
+
+    changed = lock_in(copy, fake_bin, adds="# a new pin\n")
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    for name in LOCKS:
+        assert (copy / name).read_text() == before[name] + "# a new pin\n"
+        assert (copy / name).stat().st_mtime > long_ago
+        assert f"{name}: written" in changed.stdout
+    assert list((copy / ".venv" / "lock-new").iterdir()) == []  # nothing left behind
