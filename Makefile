@@ -19,7 +19,8 @@ STATE  ?=
 PORT   ?=
 GRANT  ?=
 OUTPUTS ?=
-# What planning and the local servers need (pyproject's dependencies and its stacks extra) ...
+# What planning, the doctor and the local servers need (pyproject's dependencies and its stacks
+# extra) ...
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 # ... and, on top, the test and lint tools (the `dev` extra).
 STAMP  := $(VENV)/.installed
@@ -83,7 +84,7 @@ $(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt requirements/dev.txt
 	@touch $@
 
 $(STAMP): $(RUNTIME_STAMP)
-	@echo "Adding the test and lint tools to $(VENV)/ (pyproject's dev extra: pytest, ruff, mypy, zizmor, httpx, at the versions requirements/dev.txt locks; about 15 s the first time)."
+	@echo "Adding the test and lint tools to $(VENV)/ (pyproject's dev extra: pytest, ruff, mypy, zizmor, at the versions requirements/dev.txt locks; about 15 s the first time)."
 	$(BIN)/pip install -c requirements/dev.txt -e '.[stacks,dev]'
 	@touch $@
 endif
@@ -134,7 +135,7 @@ proxy: need-port $(RUNTIME_STAMP) ## serve the token proxy as Cloud Functions do
 emulator: need-port $(RUNTIME_STAMP) ## serve the TikTok emulator: [PORT=8081]
 	@$(BIN)/python -m devtools.tiktok_emulator --port="$(or $(PORT),8081)"
 
-doctor: $(STAMP) ## check a live deployment end to end: STACK=prod OUTPUTS=<file of stack outputs, or ->
+doctor: $(RUNTIME_STAMP) ## check a live deployment end to end: STACK=prod OUTPUTS=<file of stack outputs, or ->
 	@$(BIN)/python -m devtools.doctor --stack "$(STACK)" --outputs "$(OUTPUTS)"
 
 install: $(STAMP) $(NODE_STAMP) ## only the setup: .venv/ and devtools/node_modules/
