@@ -189,5 +189,5 @@ clean: ## remove what make installed or wrote and the caches (.venv/, node_modul
 
 help: ## list these targets (what `make` alone does)
 	@echo "Targets (variables in capitals, e.g. make plan STACK=prod):"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1|\2/' | awk -F'|' '{ printf "%-16s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1|\2/' | awk -F'|' '{ printf "%-18s %s\n", $$1, $$2 }'
 endif

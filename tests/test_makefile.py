@@ -97,6 +97,8 @@ def test_make_alone_and_make_help_list_every_target_one_line_each():
     assert all(listed), lines
     assert {m.group(1) for m in listed if m} == phony_targets() - INTERNAL
     assert [m.group(1) for m in listed if m][:3] == ["plan", "dev", "test"]  # the quick start's
+    columns = {m.start(2) for m in listed if m}
+    assert len(columns) == 1, lines  # every description starts in one column
 
 
 def test_the_first_install_says_what_it_does_and_how_long_it_takes(tmp_path):
