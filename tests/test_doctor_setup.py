@@ -9,7 +9,7 @@ import importlib.util
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -59,7 +59,7 @@ def test_make_doctor_sets_up_what_make_plan_does(tmp_path: Path):
     assert "dev]" not in planned
 
 
-def distribution_of(module: str, owners: dict[Path, str]) -> str | None:
+def distribution_of(module: str, owners: Mapping[Path, str]) -> str | None:
     """The installed distribution whose files hold `module` (namespace packages such as
     `google` are shared, so the module's own file decides); None for this checkout's code."""
     spec = importlib.util.find_spec(module)
