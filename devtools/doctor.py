@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -146,7 +146,13 @@ def parse(argv: list[str], environ: Mapping[str, str], stdin: TextIO) -> Invocat
     function_url = output(FUNCTION_URL)
     header = output(PROXY_SECRET_HEADER)
     client_key = output(CLIENT_KEY)
-    if function_url and not _local_or_https(function_url):
+    if function_url and (loopback := _on_loopback_by_another_name(function_url)):
+        # A local proxy (make proxy) named another way: the outputs are right, the name is not.
+        problems.append(
+            f"{FUNCTION_URL} {function_url} is plain http on a host other than 127.0.0.1, the "
+            f"only one where the doctor accepts http; write {loopback}"
+        )
+    elif function_url and not _local_or_https(function_url):
         unusable.append(f"{FUNCTION_URL} must be an https URL (http only on 127.0.0.1)")
     if header and not _HEADER_NAME.fullmatch(header):
         unusable.append(f"{PROXY_SECRET_HEADER} must be an HTTP header name, got {header!r}")
@@ -370,6 +376,21 @@ def _local_or_https(url: str) -> bool:
     if not parts.hostname or parts.username is not None:
         return False
     return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname == "127.0.0.1")
+
+
+def _on_loopback_by_another_name(url: str) -> str | None:
+    """For plain http on a loopback address other than 127.0.0.1 (localhost, ::1, 127.0.0.2):
+    the same URL on 127.0.0.1; None otherwise."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    loopback = host in {"localhost", "::1"} or (host.startswith("127.") and host != "127.0.0.1")
+    if parts.scheme != "http" or not loopback or parts.username is not None:
+        return None
+    return urlunsplit(parts._replace(netloc="127.0.0.1" + (f":{port}" if port else "")))
 
 
 def _auth0_credentials(environ: Mapping[str, str], problems: list[str]) -> Auth0Credentials | None:

@@ -134,7 +134,7 @@ def test_an_acknowledged_replacement_is_called_out_and_unprotected_for_that_run_
     assert "replaces" not in after.one(CONNECTION).inputs["metadata"]
     (leftover,) = after.warnings
     assert "replaceConnection: 'tiktok' is not deployed by this stack" in leftover
-    assert "remove the key" in leftover
+    assert "remove replaceConnection" in leftover
 
 
 def test_an_acknowledgement_naming_another_connection_is_refused():
@@ -183,12 +183,16 @@ def test_a_component_in_another_program_is_held_to_the_same_rule():
             program=lambda: login("acme-eu"),
         )
     assert mocks.resources == []
-    # Its caller named the arguments: the heading speaks of the component and its schema.
+    # Its caller named the arguments in Python: the refusal and its advice name them so.
     assert not isinstance(caught.value, ConfigError)
     assert str(caught.value).startswith(
-        "TikTokLogin 'acme': arguments are not usable (named as in the schema; in Python "
-        "userIdField is user_id_field):\n  - connectionName: 'acme-eu' is not the deployed"
+        "TikTokLogin 'acme': arguments are not usable:\n  - connection_name: 'acme-eu' is not "
+        "the deployed"
     )
+    (problem,) = caught.value.problems
+    assert 'set replace_connection="acme" in the same change' in problem
+    assert problem.endswith("otherwise set connection_name back to acme")
+    assert "replaceConnection" not in problem and "connectionName" not in problem
 
 
 # -- make plan: the same, offline, from a `pulumi stack export` -------------------------------

@@ -166,17 +166,17 @@ def test_outputs_are_plain_and_per_instance(consumer):
     assert outputs["tiktok-eu.connection_name"]["value"] == "tiktok-eu"
 
 
-def test_mistakes_are_refused_with_the_stack_configs_messages_before_anything_exists(
+def test_mistakes_are_refused_naming_the_arguments_as_passed_before_anything_exists(
     consumer_venv, tmp_path
 ):
     run = run_consumer(consumer_venv, tmp_path, "invalid")
     error = run["error"]
-    assert error.startswith("TikTokLogin 'tiktok': arguments are not usable")
-    for message in (
-        "clientKey: required; the client key of your TikTok app (Login Kit)",
+    assert error.startswith("TikTokLogin 'tiktok': arguments are not usable:")
+    for message in (  # the stack config's words, with the arguments as the Python program wrote
+        "client_key: required; the client key of your TikTok app (Login Kit)",
         "scopes: 'user.email' not allowed",
-        "userIdField: 'email' is not allowed; use one of union_id, open_id",
-        "minInstances: 4 is above maxInstances (2); it must be at most maxInstances",
+        "user_id_field: 'email' is not allowed; use one of union_id, open_id",
+        "min_instances: 4 is above max_instances (2); it must be at most max_instances",
         "user_id_fields: not an argument of TikTokLogin",
     ):
         assert message in error

@@ -422,6 +422,19 @@ def test_a_secret_version_that_is_no_header_value_fails_without_showing_it(proxy
             "functionUrl must be an https URL (http only on 127.0.0.1)",
         ),
         (
+            "localhost",
+            {FUNCTION_URL: "http://localhost:3393"},
+            {},
+            "functionUrl http://localhost:3393 is plain http on a host other than 127.0.0.1, the "
+            "only one where the doctor accepts http; write http://127.0.0.1:3393",
+        ),
+        (
+            "IPv6 loopback",
+            {FUNCTION_URL: "http://[::1]:3393/"},
+            {},
+            "write http://127.0.0.1:3393/",
+        ),
+        (
             "header name",
             {PROXY_SECRET_HEADER: "X Proxy"},
             {},
@@ -474,6 +487,8 @@ def test_usage_errors_exit_2_with_one_line(doctor, proxy, case, outputs, env, me
     assert stdout == ""
     assert stderr.count("\n") == 1 and stderr.startswith("doctor: "), stderr
     assert message in stderr, stderr
+    if case in {"localhost", "IPv6 loopback"}:  # a local proxy's outputs are not the problem
+        assert "deployed from this version" not in stderr, stderr
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,7 @@ def test_a_port_that_is_not_one_is_one_line_naming_port_its_range_and_an_example
         f"error: PORT={port} is not a port: give a whole number from 1 to 65535 (0 lets the "
         f"system choose a free one), e.g. make {command} PORT={EXAMPLE_PORT[command]}"
     ], running.output()
-    assert running.stderr[-1].endswith(f" {command}] Error 2"), running.output()  # exit status 2
+    assert running.stderr[-1].endswith(" need-port] Error 2"), running.output()  # checked first
     assert running.stdout == []  # nothing started
 
 

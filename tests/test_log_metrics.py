@@ -300,3 +300,19 @@ def test_latency_is_extracted_in_milliseconds_from_every_exchange(captured, decl
 def _leaf_errors(base: type[_exceptions.ProxyError]) -> set[type[_exceptions.ProxyError]]:
     children: list[type[_exceptions.ProxyError]] = base.__subclasses__()
     return {base} if not children else {leaf for child in children for leaf in _leaf_errors(child)}
+
+
+def test_a_caller_that_goes_away_is_a_warning_and_no_metric_reads_the_severity(captured, declared):
+    # The caller's doing (Auth0 gave up, a client closed), not a fault of the proxy or TikTok:
+    # WARNING, as a refused request is; ERROR stays for what the proxy or TikTok got wrong.
+    line = captured["client_disconnected"]
+    assert (line["status"], line["outcome"], line["severity"]) == (
+        499,
+        "client_disconnected",
+        "WARNING",
+    )
+    assert {captured[s]["severity"] for s in ("internal_error", "timeout", "tiktok_5xx")} == {
+        "ERROR"
+    }
+    for key, metric in declared.items():  # the metrics, and so the alerts, count by outcome
+        assert "severity" not in metric["filter"], key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pulumi
@@ -16,10 +17,12 @@ from tiktok_auth0 import (
     TikTokConnectionArgs,
     TikTokLogin,
     TikTokLoginArgs,
+    _names,
     validation,
 )
 from tiktok_auth0.config import ConfigError
 from tiktok_auth0.plugin import COMPONENTS, PACKAGE
+from tiktok_auth0.validation import schema_name
 
 GCP = {"gcp:project": "acme-login-dev", "gcp:region": "europe-west1"}
 ARGS: dict[str, Any] = {"client_key": "sbawtestclientkey", "client_secret": "s3cret-for-tests"}
@@ -43,6 +46,17 @@ def declare(
 
 def problems_of(error: InvalidArgumentsError, key: str) -> list[str]:
     return [p.split(": ", 1)[1] for p in error.problems if p.split(": ", 1)[0] == key]
+
+
+_SCHEMA_TO_PYTHON = {schema_name(key): key for key in TikTokLoginArgs.__annotations__}
+
+
+def in_python(message: str) -> str:
+    """A stack-config message with each argument named as a Python caller passes it (the
+    component's words for a Python program: `userIdField` is `user_id_field`)."""
+    return re.sub(
+        r"\b[a-z]+(?:[A-Z0-9][a-z0-9]*)+\b", lambda m: _SCHEMA_TO_PYTHON.get(m[0], m[0]), message
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +97,7 @@ def test_the_component_refuses_what_the_stack_config_refuses_in_the_same_words(
         declare(("tiktok", {arg: value}), mocks=mocks)
     expected = problems_of(from_config.value, config_key)
     assert expected
-    assert problems_of(from_component.value, config_key) == expected
+    assert problems_of(from_component.value, arg) == [in_python(p) for p in expected]
     assert mocks.resources == [], "resources were declared before the arguments were checked"
 
 
@@ -114,7 +128,7 @@ def test_settings_that_contradict_each_other_read_the_same(config, args, expecte
     with pytest.raises(InvalidArgumentsError) as from_component:
         declare(("tiktok", args))
     assert any(p.startswith(expected) for p in from_config.value.problems)
-    assert any(p.startswith(expected) for p in from_component.value.problems)
+    assert any(p.startswith(in_python(expected)) for p in from_component.value.problems)
 
 
 def test_instance_limits_out_of_order_read_the_same():
@@ -124,7 +138,10 @@ def test_instance_limits_out_of_order_read_the_same():
         declare(("tiktok", {"min_instances": 5, "max_instances": 2}))
     expected = "minInstances: 5 is above maxInstances (2); it must be at most maxInstances"
     assert expected in from_config.value.problems
-    assert expected in from_component.value.problems
+    assert (
+        "min_instances: 5 is above max_instances (2); it must be at most max_instances"
+        in from_component.value.problems
+    )
 
 
 def test_production_without_protect_reads_the_same_from_the_component():
@@ -163,10 +180,19 @@ def test_every_problem_is_reported_at_once_with_the_python_spelling_explained():
     with pytest.raises(InvalidArgumentsError) as caught:
         declare(("Tik_Tok", {"client_secret": None, "user_id_field": "email", "typo": 1}))
     message = str(caught.value)
-    assert message.startswith("TikTokLogin 'Tik_Tok': arguments are not usable")
-    assert "userIdField is user_id_field" in message.splitlines()[0]
-    for start in ("name: 'Tik_Tok'", "typo: not an argument", "clientSecret:", "userIdField:"):
+    assert message.startswith("TikTokLogin 'Tik_Tok': arguments are not usable:\n")
+    for start in ("name: 'Tik_Tok'", "typo: not an argument", "client_secret:", "user_id_field:"):
         assert any(p.startswith(start) for p in caught.value.problems), start
+
+
+def test_for_the_plugins_programs_the_arguments_are_named_as_in_the_schema():
+    with _names.schema_names(), pytest.raises(InvalidArgumentsError) as caught:
+        declare(("tiktok", {"user_id_field": "email"}))
+    assert str(caught.value).startswith(
+        "TikTokLogin 'tiktok': arguments are not usable (named as in the schema):\n"
+    )
+    (problem,) = caught.value.problems
+    assert problem.startswith("userIdField: 'email' is not allowed")
 
 
 def test_gcp_project_and_region_come_from_the_provider_config_unless_given():
@@ -183,9 +209,9 @@ def test_gcp_project_and_region_come_from_the_provider_config_unless_given():
     with pytest.raises(InvalidArgumentsError) as caught:
         declare(("a", {}), config={})
     assert caught.value.problems == (
-        "gcpProject: required; the ID of the GCP project to deploy to (set it with `pulumi "
+        "gcp_project: required; the ID of the GCP project to deploy to (set it with `pulumi "
         "config set gcp:project <project ID>`)",
-        "gcpRegion: required; the GCP region of the function, e.g. europe-west1 (set it with "
+        "gcp_region: required; the GCP region of the function, e.g. europe-west1 (set it with "
         "`pulumi config set gcp:region europe-west1`)",
     )
 
@@ -306,10 +332,10 @@ def test_an_output_where_the_schema_says_plain_is_refused_as_not_plain(key, arg)
     mocks = RecordingMocks("p", "r")
     with pytest.raises(InvalidArgumentsError) as caught:
         declare_with_outputs({arg: USABLE[arg]}, mocks=mocks)
-    (problem,) = problems_of(caught.value, key)
+    (problem,) = problems_of(caught.value, arg)
     assert problem.startswith("must be a plain "), problem
     assert "known when the program runs" in problem and "not a pulumi.Output" in problem
-    assert [p.split(":")[0] for p in caught.value.problems] == [key]
+    assert [p.split(":")[0] for p in caught.value.problems] == [arg]
     assert mocks.resources == []
 
 
@@ -336,6 +362,6 @@ def test_outputs_are_taken_where_the_schema_allows_them():
 def test_an_unusable_gcp_project_or_region_argument_is_refused_before_anything_is_declared():
     with pytest.raises(InvalidArgumentsError) as caught:
         declare(("a", {"gcp_project": "My_Project", "gcp_region": "Europe West"}))
-    assert [p.split(":")[0] for p in caught.value.problems] == ["gcpProject", "gcpRegion"]
+    assert [p.split(":")[0] for p in caught.value.problems] == ["gcp_project", "gcp_region"]
     assert "'My_Project' is not a GCP project ID" in caught.value.problems[0]
     assert "'Europe West' is not a GCP region name" in caught.value.problems[1]

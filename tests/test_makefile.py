@@ -16,7 +16,7 @@ from devtools.mock_runtime import REPO
 from tests.processes import Running
 
 MAKEFILE = (REPO / "Makefile").read_text()
-INTERNAL = {"need-node", "need-jq"}  # prerequisites, not commands
+INTERNAL = {"need-node", "need-jq", "need-port"}  # prerequisites, not commands
 FIRST_PIP = "/bin/pip install --quiet --upgrade pip"  # the install's first command
 PYTHON = f"Python {sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
 # What an old Python answers to the two questions the Makefile and devtools/ensure_venv.sh ask.
@@ -97,6 +97,8 @@ def test_make_alone_and_make_help_list_every_target_one_line_each():
     assert all(listed), lines
     assert {m.group(1) for m in listed if m} == phony_targets() - INTERNAL
     assert [m.group(1) for m in listed if m][:3] == ["plan", "dev", "test"]  # the quick start's
+    columns = {m.start(2) for m in listed if m}
+    assert len(columns) == 1, lines  # every description starts in one column
 
 
 def test_the_first_install_says_what_it_does_and_how_long_it_takes(tmp_path):
@@ -242,6 +244,8 @@ def test_two_commands_at_once_on_a_fresh_copy_set_up_one_venv_one_after_the_othe
         assert "Plan for stack 'dev'" in out
     said = "".join(out for out, _ in outputs)
     assert said.count("Setting up .venv/") == 1, said  # the second found it done
+    waiting = "Waiting for another make that is setting up .venv/ (it holds .venv.lock)"
+    assert said.count(waiting) == 1, said  # the second said why it waited, once
     assert said.count("/bin/pip install --require-hashes") == 1, said
 
 
@@ -312,3 +316,82 @@ def test_the_makefile_works_from_any_directory(tmp_path):
         check=True,
     )
     assert listed.stdout == make("help").stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "example"),
+    [("proxy", "proxy PORT=3334"), ("emulator", "emulator PORT=8082"), ("dev", "dev PORT=3334")],
+)
+def test_a_port_that_is_not_one_is_refused_before_the_venv_is_set_up(tmp_path, command, example):
+    copy = fresh_copy(tmp_path / "clone")
+    refused = subprocess.run(
+        ["make", "--no-print-directory", command, "PORT=abc"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2
+    ours, make_says = refused.stderr.splitlines()
+    assert ours == (
+        "error: PORT=abc is not a port: give a whole number from 1 to 65535 (0 lets the system "
+        f"choose a free one), e.g. make {example}"
+    )
+    assert make_says.endswith("Error 2"), make_says
+    assert refused.stdout == ""  # not a word of setting up
+    assert not (copy / ".venv").exists()
+
+
+# `uv pip compile`, as far as `make lock` uses it: it rewrites its --output-file (which make seeds
+# with the current lock) whatever changed, adding $FAKE_UV_ADDS when that is set.
+FAKE_UV = """#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = --output-file ] && out=$2; shift; done
+{ cat "$out"; printf '%s' "$FAKE_UV_ADDS"; } > "$out.new" && mv "$out.new" "$out"
+"""
+LOCKS = ("proxy/requirements.txt", "requirements/dev.txt")
+
+
+def lock_in(copy: Path, fake_bin: Path, adds: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "lock", f"BIN={fake_bin}"],
+        cwd=copy,
+        env={**os.environ, "FAKE_UV_ADDS": adds},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_make_lock_leaves_a_lock_whose_content_is_unchanged_as_it_was(tmp_path):
+    """An unchanged lock keeps its mtime, so the next command does not set .venv/ up again."""
+    copy = fresh_copy(tmp_path / "clone")
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "python").symlink_to(sys.executable)
+    (fake_bin / "uv").write_text(FAKE_UV)
+    (fake_bin / "uv").chmod(0o755)
+    (copy / ".venv").mkdir()
+    long_ago = 1_000_000_000
+    for name in ("pyproject.toml", *LOCKS):
+        os.utime(copy / name, (long_ago, long_ago))
+    for stamp in (".venv/.installed-runtime", ".venv/.installed"):  # set up after the locks
+        (copy / stamp).touch()
+    before = {name: (copy / name).read_text() for name in LOCKS}
+
+    unchanged = lock_in(copy, fake_bin, adds="")
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    for name in LOCKS:
+        assert (copy / name).stat().st_mtime == long_ago, name
+        assert (copy / name).read_text() == before[name]
+        assert f"{name}: unchanged (left as it was)" in unchanged.stdout
+    assert "Setting up" not in unchanged.stdout  # the fake setup held
+
+    changed = lock_in(copy, fake_bin, adds="# a new pin\n")
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    for name in LOCKS:
+        assert (copy / name).read_text() == before[name] + "# a new pin\n"
+        assert (copy / name).stat().st_mtime > long_ago
+        assert f"{name}: written" in changed.stdout
+    assert list((copy / ".venv" / "lock-new").iterdir()) == []  # nothing left behind

@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 
 import grpc
+import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -93,3 +94,19 @@ def test_run_as_pulumi_runs_it_it_serves_the_schema(consumer_venv: Path, tmp_pat
     (token,) = schema["resources"]
     assert token == "tiktok-auth0:index:TikTokLogin"
     assert schema["resources"][token]["requiredInputs"] == ["clientKey", "clientSecret"]
+
+
+def test_the_plugin_names_arguments_as_the_schema_does(monkeypatch: pytest.MonkeyPatch):
+    """Its callers are programs in TypeScript, Go, ...: a refusal must say `replaceConnection`,
+    not the Python `replace_connection` (the engine's host is replaced by a recorder)."""
+    from tiktok_auth0 import _names, plugin
+
+    seen: list[bool] = []
+    monkeypatch.setattr(_names, "_PROCESS", {"schema": False})
+    monkeypatch.setattr(
+        plugin, "component_provider_host", lambda *a, **k: seen.append(_names.as_schema())
+    )
+    assert _names.argument_name("replace_connection") == "replace_connection"
+    plugin.serve()
+    assert seen == [True]
+    assert _names.argument_name("replace_connection") == "replaceConnection"

@@ -14,7 +14,7 @@ def test_one_line_per_request_with_cloud_logging_fields(proxy, emulator, http):
     code = new_code(emulator)
     http.post(proxy.token_url, data=auth0_token_form(code), headers=secret_headers())
     http.post(proxy.token_url, data=auth0_token_form("bad-code"), headers=secret_headers())
-    http.get(proxy.token_url)
+    http.get(proxy.token_url, headers=secret_headers())
     ok, refused_by_tiktok, wrong_method = records_after(proxy, before)
     assert ok["severity"] == "INFO"
     assert ok["outcome"] == "success"

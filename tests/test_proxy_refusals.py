@@ -34,6 +34,38 @@ def test_other_methods_are_405_with_allow_post(proxy, emulator, http, method, pa
     assert response.headers["allow"] == "POST"
 
 
+# The function URL is public: to a caller without the secret the proxy answers 401 and nothing
+# else, so it reveals neither its routes nor their methods.
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/proxy/token"),
+        ("PUT", "/"),
+        ("DELETE", "/proxy/health"),
+        ("POST", "/other"),
+        ("GET", "/v2/oauth/token/"),
+        ("OPTIONS", "/proxy"),
+    ],
+)
+@pytest.mark.parametrize("header", [None, "wrong"], ids=["no-secret", "wrong-secret"])
+def test_without_the_secret_every_path_and_method_is_401(
+    proxy, emulator, http, method, path, header
+):
+    headers = {} if header is None else {"X-Proxy-Secret": header}
+    response = http.request(method, proxy.url + path, headers=headers)
+    assert_refused(response, 401, "invalid_client", emulator, "X-Proxy-Secret")
+    assert "allow" not in response.headers
+    assert path not in response.text
+
+
+def test_without_a_secret_configured_paths_and_methods_are_checked(start_proxy, emulator, http):
+    open_proxy = start_proxy(TIKTOK_TOKEN_URL=emulator.token_url)  # as make proxy, off Cloud Run
+    assert_refused(http.post(open_proxy.url + "/other"), 404, "invalid_request", emulator, "/other")
+    wrong_method = http.get(open_proxy.token_url)
+    assert_refused(wrong_method, 405, "invalid_request", emulator, "GET")
+    assert wrong_method.headers["allow"] == "POST"
+
+
 @pytest.mark.parametrize("header", [None, "", "wrong", "proxy-secret-"])
 def test_missing_or_wrong_proxy_secret_is_401_before_tiktok(proxy, emulator, http, header):
     headers = {} if header is None else {"X-Proxy-Secret": header}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.proxy_process import REPO
 from devtools.stacks import stack_names
 from tests.processes import make, module
 
@@ -62,8 +63,17 @@ def test_make_dev_rehearses_a_user_who_unticks_user_info_basic_and_the_login_fai
         'union_id)", as Auth0 would show it (see Troubleshooting in the README)'
     )
     assert len(make_says) == 1 and make_says[0].endswith(" dev] Error 1"), make_says
-    status = module("devtools.rehearse", "--grant", "user.info.profile").returncode
-    assert status == 1  # a step that fails, as the README says
+    assert result.returncode == 2  # GNU make's own status whenever a command fails
+    status = module("devtools.rehearse", "--stack", "dev", "--grant", "user.info.profile")
+    assert status.returncode == 1  # a step that fails, as the README says
+    row = next(
+        line
+        for line in (REPO / "README.md").read_text().splitlines()
+        if line.startswith("| `make dev` |")
+    )
+    assert "`make` itself exits 2 whenever a command fails" in row
+    assert "`.venv/bin/python -m devtools.rehearse --stack dev --grant user.info.profile`" in row
+    assert "1 when a step fails" in row
 
 
 @pytest.mark.parametrize(

@@ -168,7 +168,7 @@ def test_the_readme_speaks_of_deployments_by_earlier_releases_only():
 def test_the_release_entry_names_every_config_key_output_and_target_0_1_0_lacked():
     """What 0.1.0 declared, exported and offered (tests/test_upgrade_from_0_1_0.py) against what
     this version does: each addition is in its changelog entry."""
-    from tests.test_makefile import phony_targets
+    from tests.test_makefile import INTERNAL, phony_targets
     from tests.test_upgrade_from_0_1_0 import CONFIG_0_1_0, OUTPUTS_0_1_0
     from tiktok_auth0.outputs import MONITORING_OUTPUT_KEYS, OUTPUT_KEYS
 
@@ -181,5 +181,5 @@ def test_the_release_entry_names_every_config_key_output_and_target_0_1_0_lacked
         assert f"`{key}`" in entry, key
     targets_0_1_0 = {"install", "lint", "test", "soak", "bench", "plan", "dev", "proxy"}
     targets_0_1_0 |= {"emulator", "clean"}  # 0.1.0's Makefile (`git show f3ff81b:Makefile`)
-    for target in phony_targets() - {"need-node", "need-jq"} - targets_0_1_0:
+    for target in phony_targets() - INTERNAL - targets_0_1_0:  # commands, not prerequisites
         assert f"`make {target}" in entry, target

@@ -29,6 +29,7 @@ PROBE_HEADER = "X-Proxy-Probe"
 _ROUTE_BY_PATH = {**dict.fromkeys(ROUTES, "token"), HEALTH_ROUTE: "health"}
 _METHOD_BY_ROUTE = {"token": "POST", "health": "GET"}
 HEALTHY = {"status": "ok"}
+_OWS = " \t"  # optional whitespace around a field value (RFC 9110 section 5.6.3)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 UNEXPECTED = {
     "error": "server_error",
@@ -72,8 +73,11 @@ class TokenProxy:
         return response
 
     async def _exchange(self, request: Request, record: ExchangeRecord) -> Response:
-        self._check_route(request, record)
+        route = _route_of(request, record)
+        # The secret before the path and method: the function URL is public, and a caller
+        # without the secret learns nothing from it, not even which routes exist (always 401).
         self._check_proxy_secret(request, record)
+        _check_route(request, route)
         if record.route == "health":
             return _json_response(HEALTHY, 200)
         record.probe = PROBE_HEADER in request.headers
@@ -93,31 +97,25 @@ class TokenProxy:
             return Response(answer.body, 200, headers=NO_STORE, media_type="application/json")
         return _json_response({**tokens, "token_type": "Bearer"}, 200)
 
-    def _check_route(self, request: Request, record: ExchangeRecord) -> None:
-        path = request.url.path
-        route = _ROUTE_BY_PATH.get(path) or _ROUTE_BY_PATH.get(path.rstrip("/"))
-        if route is None:
-            raise RequestRejected(f"no endpoint at {path!r}; POST to /proxy/token", status=404)
-        record.route, record.probe = route, route == "health"
-        method = _METHOD_BY_ROUTE[route]
-        if request.method != method:
-            raise RequestRejected(
-                f"method {request.method} is not allowed; use {method}",
-                status=405,
-                headers={"Allow": method},
-            )
-
     def _check_proxy_secret(self, request: Request, record: ExchangeRecord) -> None:
         current, previous = self.settings.proxy_secret, self.settings.proxy_secret_previous
         if current is None:
             return
-        presented = request.headers.get(self.settings.proxy_secret_header, "").encode()
+        header = self.settings.proxy_secret_header
+        values = request.headers.getlist(header)
+        # Sent twice, the header has no one value (a proxy in front might read either): refused
+        # like a wrong secret. Leading and trailing whitespace is not part of a field value (RFC
+        # 9110 section 5.5); uvicorn's parser (httptools) drops the leading but keeps the
+        # trailing, and a secret is visible ASCII, so none of it can be the secret's.
+        presented = values[0].strip(_OWS).encode() if len(values) == 1 else b""
         # Both comparisons always run, each in constant time: the answer's timing tells a
         # caller nothing about either secret, nor which one came close.
         is_current = hmac.compare_digest(presented, current.encode())
         is_previous = previous is not None and hmac.compare_digest(presented, previous.encode())
+        if len(values) > 1:
+            raise invalid_client(f"the {header} header is sent {len(values)} times; send it once")
         if not (is_current or is_previous):
-            raise invalid_client(f"missing or wrong {self.settings.proxy_secret_header} header")
+            raise invalid_client(f"missing or wrong {header} header")
         record.secret_match = "current" if is_current else "previous"
 
     async def _read_body(self, request: Request) -> bytes:
@@ -135,6 +133,28 @@ class TokenProxy:
         except TimeoutError:
             raise RequestRejected("the request body did not arrive in time", status=408) from None
         return bytes(body)
+
+
+def _route_of(request: Request, record: ExchangeRecord) -> str | None:
+    """The route the path names ("token", "health"; None for no route), recorded in the log."""
+    path = request.url.path
+    route = _ROUTE_BY_PATH.get(path) or _ROUTE_BY_PATH.get(path.rstrip("/"))
+    record.route, record.probe = route, route == "health"
+    return route
+
+
+def _check_route(request: Request, route: str | None) -> None:
+    """404 for a path that is no route, 405 (with `Allow`) for another method than the route's."""
+    if route is None:
+        path = request.url.path
+        raise RequestRejected(f"no endpoint at {path!r}; POST to /proxy/token", status=404)
+    method = _METHOD_BY_ROUTE[route]
+    if request.method != method:
+        raise RequestRejected(
+            f"method {request.method} is not allowed; use {method}",
+            status=405,
+            headers={"Allow": method},
+        )
 
 
 def _where(exc: BaseException) -> str:

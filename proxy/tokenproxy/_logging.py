@@ -13,10 +13,13 @@ from typing import TextIO
 
 __all__ = ["ExchangeRecord", "write_record", "write_startup_error"]
 
+# WARNING for what the caller or the user did (a refused request, a grant TikTok refused, a caller
+# that went away before its body arrived); ERROR for what the proxy or TikTok got wrong.
 SEVERITY_BY_OUTCOME = {
     "success": "INFO",
     "rejected": "WARNING",
     "tiktok_error": "WARNING",
+    "client_disconnected": "WARNING",
 }
 
 
@@ -47,9 +50,9 @@ class ExchangeRecord:
     `exception`: only the type and place of an unexpected error ("KeyError at _app.py:61 in
     _exchange"), never its message, which may hold request data.
     `latency_ms`: time from the request to the answer, in milliseconds.
-    Added by `to_json`: `severity` (INFO for success, WARNING for rejected and tiktok_error,
-    ERROR otherwise) and `message` ("token exchange <outcome> (<status>)", or "health check
-    ..." on the health route).
+    Added by `to_json`: `severity` (INFO for success, WARNING for rejected, tiktok_error and
+    client_disconnected, ERROR otherwise) and `message` ("token exchange <outcome> (<status>)",
+    or "health check ..." on the health route).
     """
 
     method: str

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import pulumi
 
+from ._names import argument_name, setting
+
 __all__ = ["READ_STACK_OUTPUTS", "READ_STACK_RESOURCE_OUTPUTS", "Replacement", "check_replacement"]
 
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
@@ -42,7 +44,7 @@ class Replacement:
 
     `deployed`: the names the stack's state holds for it (empty: not deployed yet; None: the
     state is not known, as offline; `unread` says why). `declared`: the name this run declares.
-    `acknowledged`: replaceConnection, the deployed name the change may replace ("" if unset).
+    `acknowledged`: replace_connection, the deployed name the change may replace ("" if unset).
     """
 
     component: str
@@ -66,37 +68,40 @@ class Replacement:
         if not deployed or self.declared in deployed or self.acknowledged in deployed:
             return []
         old = ", ".join(sorted(deployed))
+        name, replace = argument_name("connection_name"), argument_name("replace_connection")
         problems = [
-            f"connectionName: {self.declared!r} is not the deployed connection {old!r}: the change "
-            f"replaces it ({self._fate(old)}). If that is intended, set replaceConnection: {old} "
-            f"in the same change; otherwise set connectionName back to {old}"
+            f"{name}: {self.declared!r} is not the deployed connection {old!r}: the change "
+            f"replaces it ({self._fate(old)}). If that is intended, set "
+            f"{setting('replace_connection', old)} in the same change; otherwise set {name} "
+            f"back to {old}"
         ]
         if self.acknowledged:
             problems.append(
-                f"replaceConnection: {self.acknowledged!r} is not the deployed connection ({old!r})"
+                f"{replace}: {self.acknowledged!r} is not the deployed connection ({old!r})"
             )
         return problems
 
     def warnings(self) -> list[str]:
         """What a reviewer must see: the replacement itself, or an acknowledgement left behind."""
+        name, replace = argument_name("connection_name"), argument_name("replace_connection")
         if self.replaced:
             return [
-                f"connectionName: this change REPLACES the Auth0 connection {self.replaced!r} by "
-                f"{self.declared!r} ({self._fate(self.replaced)}), as replaceConnection "
-                "acknowledges; remove replaceConnection once it is deployed"
+                f"{name}: this change REPLACES the Auth0 connection {self.replaced!r} by "
+                f"{self.declared!r} ({self._fate(self.replaced)}), as {replace} "
+                f"acknowledges; remove {replace} once it is deployed"
             ]
         if self.acknowledged and self.acknowledged != self.declared and self.deployed is None:
             offline = self.unread == NO_STATE
             later = "; `pulumi preview` checks it against the stack" if offline else ""
             return [
-                f"replaceConnection: {self.acknowledged!r} would be replaced by {self.declared!r} "
+                f"{replace}: {self.acknowledged!r} would be replaced by {self.declared!r} "
                 f"({self._fate(self.acknowledged)}), but the deployed connection was not read "
                 f"({self.unread}){later}"
             ]
         if self.acknowledged and self.deployed is not None:
             return [
-                f"replaceConnection: {self.acknowledged!r} is not deployed by this stack, so "
-                "nothing is replaced; remove the key"
+                f"{replace}: {self.acknowledged!r} is not deployed by this stack, so "
+                f"nothing is replaced; remove {replace}"
             ]
         return []
 
@@ -108,7 +113,7 @@ class Replacement:
             )
         return (
             f"Pulumi creates {self.declared!r}, then DELETES {old!r} and every user's link to "
-            "TikTok with it (retainOnDelete is false)"
+            f"TikTok with it ({argument_name('retain_on_delete')} is false)"
         )
 
 

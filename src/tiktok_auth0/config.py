@@ -25,7 +25,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from . import validation
+from . import _names, validation
 
 __all__ = ["DECLARED", "DEFAULTS", "ConfigError", "StackConfig", "load", "stack_config_errors"]
 
@@ -126,10 +126,11 @@ def load() -> StackConfig:
 def stack_config_errors() -> Iterator[None]:
     """Around the component the stack config is passed to: its refusal (a rename against the
     stack's state, checked only once the component reads it) is raised as a ConfigError headed in
-    stack-config terms. The problems already name the keys as `Pulumi.<stack>.yaml` does
-    (`connectionName`); the component's own heading speaks of its schema and Python names."""
+    stack-config terms. Within it the component names its arguments as `Pulumi.<stack>.yaml`
+    spells the keys (`connectionName`), not as a Python caller does (`connection_name`)."""
     try:
-        yield
+        with _names.schema_names():
+            yield
     except ConfigError:
         raise
     except validation.InvalidArgumentsError as error:

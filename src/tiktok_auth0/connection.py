@@ -9,7 +9,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_auth0 as auth0
 
-from . import validation
+from . import _names, validation
 from ._replacement import Replacement, check_replacement
 from ._tokens import type_token
 from .profile_script import render_profile_script, sha256_hex
@@ -104,7 +104,7 @@ class TikTokConnection(pulumi.ComponentResource):
         )
         if not isinstance(args.get("proxy"), TokenProxy):
             problems.append("proxy: required; the TokenProxy this connection sends tokens to")
-        problems += validation.check(settings)
+        problems += validation.check(settings, labels=_names.labels(settings))
         if problems:
             raise validation.InvalidArgumentsError(f"TikTokConnection {name!r}", problems)
         replacement = replacement or replacement_of(name, settings)

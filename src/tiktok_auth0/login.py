@@ -10,7 +10,7 @@ from typing import Any, NotRequired, Optional, TypedDict
 
 import pulumi
 
-from . import _compat, validation
+from . import _compat, _names, validation
 from ._replacement import Replacement
 from ._tokens import type_token
 from .connection import TikTokConnection, TikTokConnectionArgs, replacement_of
@@ -313,7 +313,7 @@ def _settings(name: str, args: TikTokLoginArgs) -> tuple[dict[str, Any], Replace
         pulumi.get_stack()
     )
     problems += validation.check_keys(given, TikTokLoginArgs.__annotations__, "TikTokLogin")
-    problems += validation.check(settings)
+    problems += validation.check(settings, labels=_names.labels(settings))
     if problems:
         raise _unusable(name, problems)
     # Only once the arguments are usable: read the stack's state for the deployed connection.
@@ -324,8 +324,9 @@ def _settings(name: str, args: TikTokLoginArgs) -> tuple[dict[str, Any], Replace
 
 
 def _unusable(name: str, problems: list[str]) -> validation.InvalidArgumentsError:
+    # Named as the caller spelled them (`_names`): the schema's names for the plugin's programs
+    # in other languages, the Python ones for a Python program.
+    spelled = " (named as in the schema)" if _names.as_schema() else ""
     return validation.InvalidArgumentsError(
-        f"TikTokLogin {name!r}: arguments are not usable (named as in the schema; in Python "
-        "userIdField is user_id_field)",
-        problems,
+        f"TikTokLogin {name!r}: arguments are not usable{spelled}", problems
     )

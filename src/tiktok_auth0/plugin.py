@@ -13,6 +13,7 @@ from importlib.metadata import version
 import pulumi
 from pulumi.provider.experimental import component_provider_host
 
+from . import _names
 from ._tokens import PACKAGE
 from .login import TikTokLogin
 
@@ -22,5 +23,8 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [TikTokLogin]
 
 
 def serve() -> None:
-    """Run the provider until the engine stops it (the engine passes its address in argv)."""
+    """Run the provider until the engine stops it (the engine passes its address in argv).
+    Its callers are programs in other languages, which spell the arguments as the schema does,
+    so refusals name them so."""
+    _names.name_as_the_schema()
     component_provider_host(list(COMPONENTS), PACKAGE, version=version("tiktok-auth0"))

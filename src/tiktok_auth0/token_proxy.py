@@ -8,7 +8,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_gcp as gcp
 
-from . import _compat, validation
+from . import _compat, _names, validation
 from ._tokens import type_token
 from .build_account import (
     BUILD_PROJECT_ROLES,
@@ -184,7 +184,7 @@ class TokenProxy(pulumi.ComponentResource):
         problems = validation.check_component_name(name)
         problems += validation.check_stack_name(pulumi.get_stack())
         problems += validation.check_keys(args, TokenProxyArgs.__annotations__, "TokenProxy")
-        problems += validation.check(settings)
+        problems += validation.check(settings, labels=_names.labels(settings))
         if problems:
             raise validation.InvalidArgumentsError(f"TokenProxy {name!r}", problems)
         super().__init__(type_token("TokenProxy"), name, None, opts)
