@@ -9,8 +9,9 @@ here declares a resource.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeGuard
 
 import pulumi
@@ -146,13 +147,25 @@ def check(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) ->
     return problems
 
 
-def check_keys(given: Iterable[str], allowed: Iterable[str], component: str) -> list[str]:
-    """Keys a component does not take (a typo would otherwise be ignored silently)."""
-    allowed = sorted(allowed)
-    return [
-        f"{key}: not an argument of {component}; its arguments are {', '.join(allowed)}"
-        for key in sorted(set(given) - set(allowed))
-    ]
+def check_keys(
+    given: Iterable[str],
+    allowed: Iterable[str],
+    component: str,
+    spell: Callable[[str], str] = str,
+) -> list[str]:
+    """Keys a component does not take (a typo would otherwise be ignored silently), with the
+    closest argument when one is near. Every key is named by `spell`: how the caller spells an
+    argument (`_names.argument_name`); by default as given, the Python name."""
+    allowed = set(allowed)
+    problems = []
+    for key in sorted(set(given) - allowed):
+        close = difflib.get_close_matches(key, allowed, n=1)
+        meant = f"did you mean {spell(close[0])}? " if close else ""
+        listed = ", ".join(sorted(spell(name) for name in allowed))
+        problems.append(
+            f"{spell(key)}: not an argument of {component}; {meant}its arguments are {listed}"
+        )
+    return problems
 
 
 def check_component_name(name: str) -> list[str]:
