@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from . import validation
+
 __all__ = [
     "argument_name",
     "as_schema",
@@ -48,10 +50,7 @@ def name_as_the_schema() -> None:
 
 def argument_name(key: str) -> str:
     """`replace_connection` as the caller spells it: itself, or `replaceConnection`."""
-    if not as_schema():
-        return key
-    head, *rest = key.split("_")
-    return head + "".join(part.title() for part in rest)
+    return validation.schema_name(key) if as_schema() else key
 
 
 def setting(key: str, value: str) -> str:
