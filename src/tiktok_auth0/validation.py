@@ -92,6 +92,10 @@ _SCOPE_SEPARATORS = re.compile(r"[\s,]+")
 # with a hyphen (cloud.google.com/resource-manager/docs/creating-managing-projects, "Before you
 # begin": project ID requirements).
 GCP_PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+# A legacy domain-scoped project ID, `<domain>:<id>` (`google.com:my-project`): a real project,
+# but its ID would be part of the source bucket's name, where a colon is not allowed
+# (cloud.google.com/storage/docs/buckets#naming).
+DOMAIN_SCOPED_PROJECT_ID = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+:[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 # The shape of a Google Cloud region name, `<geography>-<direction><number>` (europe-west1,
 # us-central1, northamerica-northeast2: cloud.google.com/functions/docs/locations). Which regions
 # serve Cloud Functions changes over time (`gcloud functions regions list` prints them), so only
@@ -443,6 +447,13 @@ def _gcp_project(value: object) -> list[str]:
         ]
     if GCP_PROJECT_ID.match(value):
         return []
+    if DOMAIN_SCOPED_PROJECT_ID.match(value):
+        return [
+            f"{value!r} is a domain-scoped project ID (<domain>:<id>), which is not supported: "
+            "the project ID is part of the names this module gives GCP resources (the proxy "
+            "source bucket's, `<name>-proxy-source-<stack>-<project>`), and Cloud Storage "
+            "allows no ':' in a bucket name; deploy to a project whose ID has no domain"
+        ]
     return [
         f"{value!r} is not a GCP project ID: 6 to 30 lowercase letters, digits and hyphens, "
         "starting with a letter and not ending with a hyphen (the project's ID, not its name or "
