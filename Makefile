@@ -100,7 +100,12 @@ need-jq:
 
 # A PORT that is not a port number is refused before anything starts, the setup of $(VENV)/
 # included: the check and the line of devtools/ports.py's parse_port (which the commands still
-# apply), in shell, first among the prerequisites of the commands that take PORT.
+# apply), in shell, first among the prerequisites of the commands that take PORT. Under -j make
+# starts prerequisites together, so for those commands the setup also waits for the check (an
+# order-only prerequisite: it never makes the setup run again).
+ifneq ($(filter dev proxy emulator,$(MAKECMDGOALS)),)
+$(RUNTIME_STAMP) $(STAMP): | need-port
+endif
 PORT_EXAMPLE = $(if $(filter emulator,$(MAKECMDGOALS)),emulator PORT=8082,$(or $(firstword $(filter dev proxy,$(MAKECMDGOALS))),proxy) PORT=3334)
 need-port:
 	@port=$$(printf '%s' "$$PORT" | sed 's/^[[:space:]]*//; s/[[:space:]]*$$//'); \

@@ -11,7 +11,8 @@ YAML 1.2 core schema, which ruamel.yaml reads here (its default version, pure-Py
   them as booleans only into a Go bool, never into the untyped values the CLI reads; the change
   from v2 is go-yaml/yaml#214);
 - a key set twice in one mapping is an error (decode.go, `mapping`: "mapping key ... already
-  defined at line N").
+  defined at line N"), and so is an alias inside the value its anchor names (`&x [*x]`;
+  decode.go, `alias`: "anchor 'x' value contains itself").
 
 Where YAML would make a value mean something other than what it looks like, the file is refused
 here with the line, the key and the fix, rather than planned with a value the CLI would not pass:
@@ -23,8 +24,11 @@ here with the line, the key and the fix, rather than planned with a value the CL
   custom `!tag`) makes a value that is not text, a number, a boolean, a list or a mapping, the only
   values the CLI passes on as written (config/object.go, `unmarshalObject`);
 - a number written other than in plain decimal digits (`010`, `0x1F`, `0o17`, `0b11`, `1_000`,
-  `+5`): yaml.v3 reads it with Go's `strconv.ParseInt(plain, 0, 64)` after dropping underscores
-  (resolve.go, `resolve`), so `010` is octal 8, and the CLI passes that number on as text ("8").
+  `+5`): yaml.v3 reads a plain scalar that starts with a digit or a sign with Go's
+  `strconv.ParseInt(plain, 0, 64)` after dropping underscores (resolve.go, `resolve`), so `010`
+  is octal 8, and the CLI passes that number on as text ("8"). ParseInt also takes the prefixes
+  in capitals (`0X1F`, `0O17`, `0B11`), which the YAML 1.2 core schema, and so ruamel, reads as
+  text: those are numbers to the CLI too.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ __all__ = ["StackFileError", "config_key_lines", "read_stack_file"]
 _CORE = "tag:yaml.org,2002:"
 _TIMESTAMP = f"{_CORE}timestamp"
 _INT = f"{_CORE}int"
+_STR = f"{_CORE}str"
 _NULL = f"{_CORE}null"
 # The tags whose values the CLI passes on as written: the YAML 1.2 core schema's, and `<<` keys.
 _PLAIN_TAGS = frozenset(
@@ -58,6 +63,12 @@ _TAGGED = {
 # A number as the CLI passes it on: plain decimal digits, no leading zero, at most a minus sign.
 _DECIMAL = re.compile(r"0|-?[1-9][0-9]*")
 _INTEGER_PREFIXES = {"0x": 16, "0X": 16, "0o": 8, "0O": 8, "0b": 2, "0B": 2}
+# What Go's strconv.ParseInt(s, 0, 64) reads (underscores already dropped): a sign, then a
+# prefix in either case and its digits, a leading 0 (octal), or decimal digits.
+_GO_INT = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+# Digits with a leading 0 that octal cannot read (`09`): yaml.v3's yamlStyleFloat takes them.
+_GO_DECIMAL_FLOAT = re.compile(r"[+-]?[0-9]+")
+_GO_INT_RANGE = range(-(2**63), 2**64)  # ParseInt's int64, then ParseUint's uint64
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -88,6 +99,7 @@ def read_stack_file(path: Path) -> Any:
         ) from None
     try:
         document = _yaml().compose(text)
+        _refuse_recursive_aliases(name, document, set())
         _refuse_duplicate_keys(name, document)
         _refuse_misread_values(name, document)
         return _yaml().load(text)
@@ -124,6 +136,26 @@ def _yaml() -> YAML:
     """YAML 1.2 (ruamel's default) into plain dicts, lists and scalars. Pure Python: the C
     loader, where installed, reads YAML 1.1."""
     return YAML(typ="safe", pure=True)
+
+
+def _refuse_recursive_aliases(name: str, node: Node | None, inside: set[int]) -> None:
+    """Raise StackFileError for a value that holds an alias of itself (`&x [*x]`), which yaml.v3
+    refuses ("anchor 'x' value contains itself") and which would otherwise be walked forever.
+    `inside`: the ids of the nodes that enclose `node`."""
+    if not isinstance(node, MappingNode | SequenceNode):
+        return
+    if id(node) in inside:
+        anchor = getattr(node, "anchor", None) or "?"
+        raise StackFileError(
+            f"{name}:{node.start_mark.line + 1}: the value anchored &{anchor} holds the alias "
+            f"*{anchor} inside itself, which the Pulumi CLI refuses (yaml.v3: anchor "
+            f"'{anchor}' value contains itself); write the value out, without the alias"
+        )
+    inside.add(id(node))
+    children = node.value if isinstance(node, SequenceNode) else [n for p in node.value for n in p]
+    for child in children:
+        _refuse_recursive_aliases(name, child, inside)
+    inside.discard(id(node))
 
 
 def _refuse_duplicate_keys(name: str, node: Node | None) -> None:
@@ -191,7 +223,7 @@ def _refuse_misread_node(name: str, key: str, node: Node) -> None:
         )
     if not isinstance(node, ScalarNode) or node.style is not None:
         return
-    number = _go_integer(node.value) if node.tag == _INT else None
+    number = _go_integer(node.value) if node.tag in (_INT, _STR) else None
     if number is not None and not _DECIMAL.fullmatch(node.value):
         raise StackFileError(
             f"{where}: {node.value} is a YAML number the Pulumi CLI reads as {number} "
@@ -201,20 +233,21 @@ def _refuse_misread_node(name: str, key: str, node: Node) -> None:
 
 
 def _go_integer(text: str) -> int | None:
-    """The number yaml.v3 reads `text` as: Go's strconv.ParseInt(plain, 0, 64) once underscores
-    are dropped (a leading 0 is octal), else a float (`09` is 9.0; the CLI passes 9)."""
+    """The whole number yaml.v3 reads the plain scalar `text` as, None when it reads no whole
+    number: Go's strconv.ParseInt(plain, 0, 64) (or ParseUint) once underscores are dropped (a
+    leading 0 is octal; prefixes in either case), else decimal digits as a float (`09` is 9.0;
+    the CLI passes 9)."""
     plain = text.replace("_", "")
     body = plain[1:] if plain[:1] in ("+", "-") else plain
-    base = _INTEGER_PREFIXES.get(body[:2], 8 if len(body) > 1 and body[0] == "0" else 10)
-    digits = body[2:] if body[:2] in _INTEGER_PREFIXES else body
-    try:
-        number = int(digits, base)
-    except ValueError:
-        try:
-            number = int(float(body))
-        except ValueError:
-            return None
-    return -number if plain.startswith("-") else number
+    if _GO_INT.fullmatch(plain):
+        base = _INTEGER_PREFIXES.get(body[:2], 8 if len(body) > 1 and body[0] == "0" else 10)
+        number = int(body[2:] if body[:2] in _INTEGER_PREFIXES else body, base)
+    elif _GO_DECIMAL_FLOAT.fullmatch(plain):
+        number = int(body)
+    else:
+        return None
+    number = -number if plain.startswith("-") else number
+    return number if number in _GO_INT_RANGE or _GO_DECIMAL_FLOAT.fullmatch(plain) else None
 
 
 def _why(text: str) -> str:

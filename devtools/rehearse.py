@@ -72,23 +72,19 @@ def parse_grant(value: str | None, scopes: tuple[str, ...]) -> tuple[str, ...] |
         f"make dev GRANT={scopes[0]}, or leave GRANT out for all of them"
     )
     if not any(grant):
-        return _refuse(f"GRANT={value!r} names no scope; {fix}")
+        raise ValueError(f"GRANT={value!r} names no scope; {fix}")
     if "" in grant:
-        return _refuse(f"GRANT={value!r} has an empty item between its commas; {fix}")
+        raise ValueError(f"GRANT={value!r} has an empty item between its commas; {fix}")
     if unknown := [s for s in grant if s not in LOGIN_SCOPES]:
-        return _refuse(f"GRANT: {', '.join(unknown)} is not a TikTok Login Kit scope; {fix}")
+        raise ValueError(f"GRANT: {', '.join(unknown)} is not a TikTok Login Kit scope; {fix}")
     if not_asked := [s for s in grant if s not in scopes]:
-        return _refuse(
+        raise ValueError(
             f"GRANT: {', '.join(not_asked)} is not asked for, and a user can only grant some of "
             f"the scopes the stack asks for; {fix}"
         )
     if twice := [s for s in dict.fromkeys(grant) if grant.count(s) > 1]:
-        return _refuse(f"GRANT: {', '.join(twice)} is named twice; name each scope once; {fix}")
+        raise ValueError(f"GRANT: {', '.join(twice)} is named twice; name each scope once; {fix}")
     return grant
-
-
-def _refuse(message: str) -> tuple[str, ...]:
-    raise ValueError(message)
 
 
 def describe(stack: StackSettings) -> str:

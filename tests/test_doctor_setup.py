@@ -3,7 +3,6 @@ package with its `stacks` extra, not the test and lint tools of the `dev` extra.
 
 from __future__ import annotations
 
-import ast
 import importlib.metadata
 import importlib.util
 import subprocess
@@ -16,6 +15,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from devtools.mock_runtime import REPO
+from tests.imports import imported_names
 from tests.locks import PROXY_LOCK, dependency_closure, entries
 
 
@@ -24,18 +24,10 @@ def imported_modules(module: str, seen: set[str]) -> Iterator[str]:
     if module in seen:
         return
     seen.add(module)
-    source = REPO / (module.replace(".", "/") + ".py")
-    for node in ast.walk(ast.parse(source.read_text())):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        else:
-            continue
-        for name in names:
-            yield name
-            if name.startswith("devtools."):
-                yield from imported_modules(name, seen)
+    for name in imported_names(REPO / (module.replace(".", "/") + ".py")):
+        yield name
+        if name.startswith("devtools."):
+            yield from imported_modules(name, seen)
 
 
 def runtime_distributions() -> set[str]:

@@ -45,7 +45,6 @@ TOKEN_EXCHANGES = {
     "missing_proxy_secret",
     "unknown_client_id",
     "bad_request",
-    "wrong_method",
     "rate_limited",
     "tiktok_5xx",
     "bad_response",
@@ -54,7 +53,21 @@ TOKEN_EXCHANGES = {
     "client_disconnected",
     "internal_error",
 }
-PROBES_AND_OTHERS = {"health", "health_without_secret", "doctor_probe", "not_found"}
+# A GET or HEAD is no token exchange (Auth0 only POSTs), with or without the proxy secret: a
+# crawler, or someone opening the function URL, must not count as a refused caller.
+NOT_A_TOKEN_REQUEST = {
+    "wrong_method",
+    "get_root_without_secret",
+    "get_token_route_without_secret",
+    "head_token_route_without_secret",
+}
+PROBES_AND_OTHERS = {
+    "health",
+    "health_without_secret",
+    "doctor_probe",
+    "not_found",
+    *NOT_A_TOKEN_REQUEST,
+}
 EXPECTED = {
     "exchanges": TOKEN_EXCHANGES,
     "tiktok_errors": {
@@ -135,6 +148,9 @@ def captured(make_emulator: TikTokEmulator) -> Iterator[Captured]:
         no_code = {k: v for k, v in auth0_token_form("c").items() if k != "code"}
         capture("bad_request", lambda: post(no_code, secret))
         capture("wrong_method", lambda: http.get(url, headers=secret))
+        capture("get_root_without_secret", lambda: http.get(proxy.url + "/"))
+        capture("get_token_route_without_secret", lambda: http.get(url))
+        capture("head_token_route_without_secret", lambda: http.head(url))
         emulator.inject("token", 429, {})
         capture("rate_limited", lambda: post(auth0_token_form("c"), secret))
         emulator.inject("token", 500, {})
@@ -227,6 +243,17 @@ def test_no_metric_counts_another_services_lines(captured, declared):
 def test_probes_and_other_routes_are_never_counted(captured, declared):
     for key, metric in declared.items():
         assert not counted(metric, captured) & PROBES_AND_OTHERS, key
+
+
+def test_a_get_or_head_without_the_secret_is_refused_but_counted_by_no_metric(captured, declared):
+    for scenario in NOT_A_TOKEN_REQUEST - {"wrong_method"}:
+        line = captured[scenario]
+        assert (line["status"], line["error"]) == (401, "invalid_client"), scenario
+        assert "route" not in line, scenario
+    assert captured["head_token_route_without_secret"]["method"] == "HEAD"
+    for key in ("refused_calls", "exchanges"):
+        assert not counted(declared[key], captured) & NOT_A_TOKEN_REQUEST, key
+        assert "missing_proxy_secret" in counted(declared[key], captured), key  # a POST still is
 
 
 def test_the_scenarios_produced_the_lines_they_are_named_after(captured):

@@ -195,6 +195,22 @@ def test_for_the_plugins_programs_the_arguments_are_named_as_in_the_schema():
     assert problem.startswith("userIdField: 'email' is not allowed")
 
 
+def test_an_unknown_argument_and_the_arguments_listed_are_named_as_the_caller_spells_them():
+    with _names.schema_names(), pytest.raises(InvalidArgumentsError) as caught:
+        declare(("tiktok", {"user_id_fieldd": "union_id"}))
+    (problem,) = caught.value.problems
+    head, listed = problem.split("its arguments are ")
+    assert head == "userIdFieldd: not an argument of TikTokLogin; did you mean userIdField? "
+    assert {"alertLatencyP95Ms", "userIdField", "replaceConnection"} <= set(listed.split(", "))
+    assert "_" not in listed
+    with pytest.raises(InvalidArgumentsError) as caught:  # a Python program: Python's names
+        declare(("tiktok", {"user_id_fieldd": "union_id"}))
+    (problem,) = caught.value.problems
+    head, listed = problem.split("its arguments are ")
+    assert head == "user_id_fieldd: not an argument of TikTokLogin; did you mean user_id_field? "
+    assert {"alert_latency_p95_ms", "user_id_field"} <= set(listed.split(", "))
+
+
 def test_gcp_project_and_region_come_from_the_provider_config_unless_given():
     program = declare(("a", {}), ("b", {"gcp_project": "other-project", "gcp_region": "us-east1"}))
     functions = {f.name: f.inputs for f in program.of_type(FUNCTION)}

@@ -318,14 +318,19 @@ def test_the_makefile_works_from_any_directory(tmp_path):
     assert listed.stdout == make("help").stdout
 
 
+@pytest.mark.parametrize("jobs", [[], ["-j4"]], ids=["serial", "parallel"])
 @pytest.mark.parametrize(
     ("command", "example"),
     [("proxy", "proxy PORT=3334"), ("emulator", "emulator PORT=8082"), ("dev", "dev PORT=3334")],
 )
-def test_a_port_that_is_not_one_is_refused_before_the_venv_is_set_up(tmp_path, command, example):
+def test_a_port_that_is_not_one_is_refused_before_the_venv_is_set_up(
+    tmp_path, command, example, jobs
+):
+    # Under -j, make starts a command's prerequisites together: the setup must still wait for
+    # the PORT check, not merely come after it in the list.
     copy = fresh_copy(tmp_path / "clone")
     refused = subprocess.run(
-        ["make", "--no-print-directory", command, "PORT=abc"],
+        ["make", "--no-print-directory", *jobs, command, "PORT=abc"],
         cwd=copy,
         capture_output=True,
         text=True,
@@ -333,12 +338,13 @@ def test_a_port_that_is_not_one_is_refused_before_the_venv_is_set_up(tmp_path, c
         check=False,
     )
     assert refused.returncode == 2
-    ours, make_says = refused.stderr.splitlines()
+    ours, make_says, *waiting = refused.stderr.splitlines()
     assert ours == (
         "error: PORT=abc is not a port: give a whole number from 1 to 65535 (0 lets the system "
         f"choose a free one), e.g. make {example}"
     )
     assert make_says.endswith("Error 2"), make_says
+    assert all("Waiting for unfinished jobs" in line for line in waiting), waiting
     assert refused.stdout == ""  # not a word of setting up
     assert not (copy / ".venv").exists()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -337,19 +338,52 @@ def test_each_config_error_names_the_line_of_its_key_when_the_stack_file_sets_it
     )
 
 
+# Runs `python -m devtools.plan` as `make plan` does, recording each loop Pulumi's runtime hands
+# out (`_ensure_event_loop`: the main thread's, and one per thread the mock monitor answers in)
+# with the thread it was made for, then says which of them are still open once the command ended.
+RECORD_LOOPS = """
+import json, runpy, sys, threading
+from unittest import mock
+from pulumi.runtime import sync_await
+
+made = {}
+real = sync_await._ensure_event_loop
+
+def recording():
+    loop = real()
+    made.setdefault(id(loop), (threading.current_thread().name, loop))
+    return loop
+
+sys.argv = ["devtools.plan", "--stack", "dev"]
+status = None
+with mock.patch.object(sync_await, "_ensure_event_loop", recording):
+    try:
+        runpy.run_module("devtools.plan", run_name="__main__", alter_sys=True)
+    except SystemExit as exit:
+        status = exit.code
+threads = [thread for thread, _ in made.values()]
+still_open = [thread for thread, loop in made.values() if not loop.is_closed()]
+print(json.dumps({"status": status, "threads": threads, "open": still_open}), file=sys.stderr)
+"""
+
+
 def test_make_plan_closes_every_event_loop_the_program_ran_on():
     """`make plan` once printed "Exception ignored ... BaseEventLoop.__del__ ... ValueError:
     Invalid file descriptor: -1" and exited 0: the loops Pulumi's mock runtime makes (one per
     thread) were left open, for the garbage collector to close, sometimes after their sockets.
-    Python's development mode reports each loop left open, on every run."""
+    Each loop is looked at directly as the command ends: closed, not merely unreported."""
     result = subprocess.run(
-        [sys.executable, "-X", "dev", "-m", "devtools.plan", "--stack", "dev"],
+        [sys.executable, "-X", "dev", "-c", RECORD_LOOPS],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
-    assert "unclosed event loop" not in result.stderr
+    lines = result.stderr.splitlines()
+    report = json.loads(next(line for line in reversed(lines) if line.startswith('{"status"')))
+    assert report["status"] == 0, result.stderr
+    assert "MainThread" in report["threads"], report
+    assert len(report["threads"]) >= 2, report  # the main thread's, and the mock monitor's
+    assert report["open"] == [], report
     assert "Exception ignored" not in result.stderr

@@ -45,6 +45,12 @@ from tiktok_auth0.config import DECLARED, DEFAULTS, ConfigError
         ({"gcp:project": "a" * 31}, "gcp:project", "is not a GCP project ID"),
         ({"gcp:project": "1-project"}, "gcp:project", "starting with a letter"),
         ({"gcp:project": "my-project-"}, "gcp:project", "not ending with a hyphen"),
+        (
+            {"gcp:project": "google.com:my-project"},
+            "gcp:project",
+            "'google.com:my-project' is a domain-scoped project ID (<domain>:<id>), which is not "
+            "supported: the project ID is part of the names",
+        ),
         ({"gcp:region": "Europe West"}, "gcp:region", "not a GCP region name such as"),
         ({"gcp:region": "europe-west"}, "gcp:region", "gcloud functions regions list"),
         ({"gcp:region": "europe-west1-b"}, "gcp:region", "<geography>-<direction><number>"),

@@ -80,6 +80,21 @@ def test_token_requests_are_logged_on_the_token_route_and_not_as_probes(proxy, e
     assert unknown["probe"] is False
 
 
+def test_a_method_that_is_not_the_routes_is_logged_without_a_route(proxy, http):
+    # The metrics count by route: a GET on the token route (405 with the secret, 401 without)
+    # or a POST on the health route is neither a token exchange nor a health check.
+    before = len(proxy.log_records())
+    http.get(proxy.token_url, headers=secret_headers())
+    http.get(proxy.url + "/")
+    http.post(proxy.health_url, headers=secret_headers())
+    get_token, get_root, post_health = records_after(proxy, before)
+    assert (get_token["status"], get_root["status"], post_health["status"]) == (405, 401, 405)
+    for record in (get_token, get_root, post_health):
+        assert "route" not in record, record
+        assert record["probe"] is False
+        assert record["message"].startswith("request rejected"), record
+
+
 def test_an_authenticated_probe_is_marked_and_an_unauthenticated_one_is_not(proxy, http):
     before = len(proxy.log_records())
     form = auth0_token_form("doctor-dummy-code")

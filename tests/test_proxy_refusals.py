@@ -193,11 +193,13 @@ def test_the_requests_functions_framework_answers_itself_are_the_readmes(proxy, 
     section = (REPO / "README.md").read_text().split("## The token proxy (`proxy/`)")[1]
     section = section.split("\n## ")[0]
     assert "functions-framework answers these itself" in section
+    assert "only the few requests functions-framework answers itself" in section  # the 401 row
     before = len(proxy.log_records())
     for method, path, status, named in FRAMEWORK_ANSWERS:
-        response = http.request(method, proxy.url + path, headers=secret_headers())
-        assert response.status_code == status
-        assert response.headers["content-type"].startswith("text/plain")
+        for headers in (secret_headers(), {}):  # with the secret or without: never a 401
+            response = http.request(method, proxy.url + path, headers=headers)
+            assert response.status_code == status, (method, path, headers)
+            assert response.headers["content-type"].startswith("text/plain")
         assert named in section, named
     assert proxy.log_records()[before:] == []  # the proxy never saw them
     assert emulator.token_requests() == []

@@ -212,6 +212,10 @@ def test_a_key_without_a_value_is_refused_not_planned_as_null(tmp_path, empty):
         ("0x1F", "31", "hexadecimal", "31"),
         ("0o17", "15", "octal", "15"),
         ("0b11", "3", "binary", "3"),
+        # ruamel (YAML 1.2 core schema) reads these as text; Go's ParseInt takes the capitals.
+        ("0X1F", "31", "hexadecimal", "31"),
+        ("0O17", "15", "octal", "15"),
+        ("0B11", "3", "binary", "3"),
         ("1_000", "1000", "yaml.v3 drops the underscores", "1000"),
         ("+5", "5", "the sign is dropped", "5"),
     ],
@@ -242,3 +246,27 @@ def test_a_client_key_with_a_leading_zero_is_refused_and_in_quotes_it_is_the_tex
     result = plan(stack_file)
     assert result.returncode == 0, result.stderr
     assert "options.clientId = 0123\n" in result.stdout
+
+
+@pytest.mark.parametrize("written", ["0x", "1.2.3", "12ab", "+inf"])
+def test_text_that_starts_with_a_digit_but_is_no_number_to_yaml_v3_stays_text(tmp_path, written):
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(DEV.replace("displayName: TikTok", f"displayName: {written}"))
+    result = plan(stack_file)
+    assert result.returncode == 0, result.stderr
+    assert f'"{written}"' in result.stdout or f" {written}\n" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "value", ["&x [*x]", "&x {a: *x}", "&x [[b, *x]]"], ids=["list", "mapping", "nested"]
+)
+def test_a_value_that_holds_an_alias_of_itself_is_refused_in_one_line(tmp_path, value):
+    """`a:n: &x [*x]` crashed `make plan` with a RecursionError traceback."""
+    text = DEV.replace("displayName: TikTok", f"displayName: {value}")
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    assert refusal(plan(stack_file)) == (
+        f"error: Pulumi.dev.yaml:{line_of(text, 'displayName')}: the value anchored &x holds the "
+        "alias *x inside itself, which the Pulumi CLI refuses (yaml.v3: anchor 'x' value "
+        "contains itself); write the value out, without the alias"
+    )

@@ -78,7 +78,7 @@ class TokenProxy:
         # without the secret learns nothing from it, not even which routes exist (always 401).
         self._check_proxy_secret(request, record)
         _check_route(request, route)
-        if record.route == "health":
+        if route == "health":
             return _json_response(HEALTHY, 200)
         record.probe = PROBE_HEADER in request.headers
         params = parse_body(request.headers.get("content-type"), await self._read_body(request))
@@ -136,10 +136,13 @@ class TokenProxy:
 
 
 def _route_of(request: Request, record: ExchangeRecord) -> str | None:
-    """The route the path names ("token", "health"; None for no route), recorded in the log."""
+    """The route the path names ("token", "health"; None for no route). The log records it
+    only when the method is the route's too: a GET on the token route (a crawler, someone
+    opening the function URL) is no token exchange, and the log-based metrics count by route."""
     path = request.url.path
     route = _ROUTE_BY_PATH.get(path) or _ROUTE_BY_PATH.get(path.rstrip("/"))
-    record.route, record.probe = route, route == "health"
+    if route is not None and request.method == _METHOD_BY_ROUTE[route]:
+        record.route, record.probe = route, route == "health"
     return route
 
 

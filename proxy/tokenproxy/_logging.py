@@ -32,7 +32,9 @@ class ExchangeRecord:
 
     `method`, `path`: the request's, as received.
     `route`: the endpoint that served it: "token" (POST / and POST /proxy/token, Auth0's token
-    request) or "health" (GET /proxy/health); absent when the path matches neither (404).
+    request) or "health" (GET /proxy/health); absent when the path matches neither (404) or
+    the method is not the route's (405, or 401 without the proxy secret): a GET or HEAD on the
+    function URL is no token exchange, and no metric counts it.
     `probe`: always written. True for the health route, and for a token request that carries
     the `X-Proxy-Probe` header and passed the proxy-secret check (the doctor's dummy exchange);
     false otherwise. A probe is not a login: count logins with `probe` false.
@@ -51,8 +53,8 @@ class ExchangeRecord:
     _exchange"), never its message, which may hold request data.
     `latency_ms`: time from the request to the answer, in milliseconds.
     Added by `to_json`: `severity` (INFO for success, WARNING for rejected, tiktok_error and
-    client_disconnected, ERROR otherwise) and `message` ("token exchange <outcome> (<status>)",
-    or "health check ..." on the health route).
+    client_disconnected, ERROR otherwise) and `message` ("token exchange <outcome> (<status>)"
+    on the token route, "health check ..." on the health route, "request ..." otherwise).
     """
 
     method: str
@@ -74,11 +76,12 @@ class ExchangeRecord:
         # Plain attribute reads: dataclasses.asdict deep-copies every value, on every request.
         line = {name: value for name in _FIELD_NAMES if (value := getattr(self, name)) is not None}
         line["severity"] = SEVERITY_BY_OUTCOME.get(self.outcome, "ERROR")
-        what = "health check" if self.route == "health" else "token exchange"
+        what = _MESSAGE_BY_ROUTE.get(self.route, "request")
         line["message"] = f"{what} {self.outcome} ({self.status})"
         return json.dumps(line, separators=(",", ":"))
 
 
+_MESSAGE_BY_ROUTE: dict[str | None, str] = {"token": "token exchange", "health": "health check"}
 _FIELD_NAMES = tuple(f.name for f in fields(ExchangeRecord))
 
 

@@ -4,7 +4,8 @@ A Python program passes `replace_connection=`, so that is what its errors say. T
 passes its config keys on (`replaceConnection` in `Pulumi.<stack>.yaml`), and the plugin serves
 programs in other languages, which spell the arguments as the Pulumi schema does
 (`replaceConnection`): both name them as the schema does. `schema_names()` (the stack program,
-around the component) and `name_as_the_schema()` (the plugin, for its whole process) say so.
+around the component) and `schema_names_in_this_process()` (the plugin, in all its threads) say
+so.
 """
 
 from __future__ import annotations
@@ -13,22 +14,26 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from . import validation
+
 __all__ = [
     "argument_name",
     "as_schema",
     "labels",
-    "name_as_the_schema",
     "schema_names",
+    "schema_names_in_this_process",
     "setting",
 ]
 
 _SCHEMA: ContextVar[bool] = ContextVar("tiktok_auth0_schema_names", default=False)
-_PROCESS = {"schema": False}  # the plugin's process serves only other programs
+# Set by `schema_names_in_this_process` (the plugin): its gRPC threads do not inherit a context
+# variable's value, so the process-wide switch is a module attribute.
+_schema_in_process = False
 
 
 def as_schema() -> bool:
     """Whether refusals name arguments as the schema and the stack config do."""
-    return _SCHEMA.get() or _PROCESS["schema"]
+    return _SCHEMA.get() or _schema_in_process
 
 
 @contextmanager
@@ -41,17 +46,21 @@ def schema_names() -> Iterator[None]:
         _SCHEMA.reset(token)
 
 
-def name_as_the_schema() -> None:
-    """From now on, in this process, name arguments as the schema does (the plugin)."""
-    _PROCESS["schema"] = True
+@contextmanager
+def schema_names_in_this_process() -> Iterator[None]:
+    """Within it, in every thread of this process, refusals name arguments as the schema does
+    (the plugin, which serves only programs in other languages, for as long as it serves)."""
+    global _schema_in_process  # noqa: PLW0603 - the one process-wide switch (see above)
+    before, _schema_in_process = _schema_in_process, True
+    try:
+        yield
+    finally:
+        _schema_in_process = before
 
 
 def argument_name(key: str) -> str:
     """`replace_connection` as the caller spells it: itself, or `replaceConnection`."""
-    if not as_schema():
-        return key
-    head, *rest = key.split("_")
-    return head + "".join(part.title() for part in rest)
+    return validation.schema_name(key) if as_schema() else key
 
 
 def setting(key: str, value: str) -> str:

@@ -134,10 +134,11 @@ REFUSED = Alert(
     duration="0s",
     what_broke=(
         "The proxy refused token requests with `invalid_client` before calling TikTok. With an "
-        "empty `secret_match` label the caller sent no proxy secret or a wrong one: someone other "
-        "than Auth0 calls the function URL, or Auth0's custom header and the function's secret "
-        "differ (a rotation gone wrong, the connection edited by hand). With `secret_match` "
-        "set, Auth0 sent the secret but a client id the proxy does not allow."
+        "empty `secret_match` label the caller sent no proxy secret, a wrong one or the header "
+        "more than once: someone other than Auth0 calls the function URL, or Auth0's custom "
+        "header and the function's secret differ (a rotation gone wrong, the connection edited "
+        "by hand). With `secret_match` set, Auth0 sent the secret but a client id the proxy "
+        "does not allow."
     ),
     what_to_do=(
         "Redeploy the stack (**Actions → Deploy → Re-run all jobs**) to reconcile; never edit the "
@@ -147,6 +148,7 @@ REFUSED = Alert(
     ),
     troubleshooting=(
         'proxy 401 `invalid_client`, "missing or wrong X-Proxy-Secret header"',
+        'proxy 401 `invalid_client`, "the X-Proxy-Secret header is sent 2 times; send it once"',
         'proxy 401 `invalid_client`, "unknown client_id"',
     ),
 )

@@ -100,7 +100,7 @@ class TikTokConnection(pulumi.ComponentResource):
         if isinstance(settings["scopes"], list):
             settings["scopes"] = tuple(settings["scopes"])
         problems = validation.check_keys(
-            args, TikTokConnectionArgs.__annotations__, "TikTokConnection"
+            args, TikTokConnectionArgs.__annotations__, "TikTokConnection", _names.argument_name
         )
         if not isinstance(args.get("proxy"), TokenProxy):
             problems.append("proxy: required; the TokenProxy this connection sends tokens to")

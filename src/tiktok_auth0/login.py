@@ -312,7 +312,9 @@ def _settings(name: str, args: TikTokLoginArgs) -> tuple[dict[str, Any], Replace
     problems = validation.check_component_name(name) + validation.check_stack_name(
         pulumi.get_stack()
     )
-    problems += validation.check_keys(given, TikTokLoginArgs.__annotations__, "TikTokLogin")
+    problems += validation.check_keys(
+        given, TikTokLoginArgs.__annotations__, "TikTokLogin", _names.argument_name
+    )
     problems += validation.check(settings, labels=_names.labels(settings))
     if problems:
         raise _unusable(name, problems)

@@ -26,5 +26,5 @@ def serve() -> None:
     """Run the provider until the engine stops it (the engine passes its address in argv).
     Its callers are programs in other languages, which spell the arguments as the schema does,
     so refusals name them so."""
-    _names.name_as_the_schema()
-    component_provider_host(list(COMPONENTS), PACKAGE, version=version("tiktok-auth0"))
+    with _names.schema_names_in_this_process():
+        component_provider_host(list(COMPONENTS), PACKAGE, version=version("tiktok-auth0"))

@@ -183,7 +183,9 @@ class TokenProxy(pulumi.ComponentResource):
         }
         problems = validation.check_component_name(name)
         problems += validation.check_stack_name(pulumi.get_stack())
-        problems += validation.check_keys(args, TokenProxyArgs.__annotations__, "TokenProxy")
+        problems += validation.check_keys(
+            args, TokenProxyArgs.__annotations__, "TokenProxy", _names.argument_name
+        )
         problems += validation.check(settings, labels=_names.labels(settings))
         if problems:
             raise validation.InvalidArgumentsError(f"TokenProxy {name!r}", problems)

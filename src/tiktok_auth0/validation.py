@@ -9,8 +9,9 @@ here declares a resource.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeGuard
 
 import pulumi
@@ -91,6 +92,10 @@ _SCOPE_SEPARATORS = re.compile(r"[\s,]+")
 # with a hyphen (cloud.google.com/resource-manager/docs/creating-managing-projects, "Before you
 # begin": project ID requirements).
 GCP_PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+# A legacy domain-scoped project ID, `<domain>:<id>` (`google.com:my-project`): a real project,
+# but its ID would be part of the source bucket's name, where a colon is not allowed
+# (cloud.google.com/storage/docs/buckets#naming).
+DOMAIN_SCOPED_PROJECT_ID = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+:[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 # The shape of a Google Cloud region name, `<geography>-<direction><number>` (europe-west1,
 # us-central1, northamerica-northeast2: cloud.google.com/functions/docs/locations). Which regions
 # serve Cloud Functions changes over time (`gcloud functions regions list` prints them), so only
@@ -146,13 +151,25 @@ def check(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) ->
     return problems
 
 
-def check_keys(given: Iterable[str], allowed: Iterable[str], component: str) -> list[str]:
-    """Keys a component does not take (a typo would otherwise be ignored silently)."""
-    allowed = sorted(allowed)
-    return [
-        f"{key}: not an argument of {component}; its arguments are {', '.join(allowed)}"
-        for key in sorted(set(given) - set(allowed))
-    ]
+def check_keys(
+    given: Iterable[str],
+    allowed: Iterable[str],
+    component: str,
+    spell: Callable[[str], str] = str,
+) -> list[str]:
+    """Keys a component does not take (a typo would otherwise be ignored silently), with the
+    closest argument when one is near. Every key is named by `spell`: how the caller spells an
+    argument (`_names.argument_name`); by default as given, the Python name."""
+    allowed = set(allowed)
+    problems = []
+    for key in sorted(set(given) - allowed):
+        close = difflib.get_close_matches(key, allowed, n=1)
+        meant = f"did you mean {spell(close[0])}? " if close else ""
+        listed = ", ".join(sorted(spell(name) for name in allowed))
+        problems.append(
+            f"{spell(key)}: not an argument of {component}; {meant}its arguments are {listed}"
+        )
+    return problems
 
 
 def check_component_name(name: str) -> list[str]:
@@ -430,6 +447,13 @@ def _gcp_project(value: object) -> list[str]:
         ]
     if GCP_PROJECT_ID.match(value):
         return []
+    if DOMAIN_SCOPED_PROJECT_ID.match(value):
+        return [
+            f"{value!r} is a domain-scoped project ID (<domain>:<id>), which is not supported: "
+            "the project ID is part of the names this module gives GCP resources (the proxy "
+            "source bucket's, `<name>-proxy-source-<stack>-<project>`), and Cloud Storage "
+            "allows no ':' in a bucket name; deploy to a project whose ID has no domain"
+        ]
     return [
         f"{value!r} is not a GCP project ID: 6 to 30 lowercase letters, digits and hyphens, "
         "starting with a letter and not ending with a hyphen (the project's ID, not its name or "
