@@ -17,6 +17,13 @@ def plan(stack_file) -> subprocess.CompletedProcess[str]:
     return module("devtools.plan", "--stack", "dev", "--config-file", str(stack_file))
 
 
+def plan_text(tmp_path, text: str) -> subprocess.CompletedProcess[str]:
+    """Plan the dev stack with `text` as its stack file (written to a scratch Pulumi.dev.yaml)."""
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(text)
+    return plan(stack_file)
+
+
 def refusal(result: subprocess.CompletedProcess[str]) -> str:
     """The one line a refused stack file gets; nothing planned, no traceback."""
     assert result.returncode == 2, result.stdout + result.stderr
@@ -31,9 +38,7 @@ def line_of(text: str, needle: str) -> int:
 
 def test_a_value_yaml_reads_as_a_date_is_refused_naming_the_key_its_line_and_the_quotes(tmp_path):
     text = DEV.replace("displayName: TikTok", "displayName: 2024-01-01")
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(text)
-    assert refusal(plan(stack_file)) == (
+    assert refusal(plan_text(tmp_path, text)) == (
         f"error: Pulumi.dev.yaml:{line_of(text, 'displayName')}: tiktok-connection:displayName: "
         "2024-01-01 is a YAML timestamp, which the Pulumi CLI would pass on reformatted (as "
         '2024-01-01 00:00:00 +0000 UTC); put it in quotes, "2024-01-01", to mean the text'
@@ -43,9 +48,7 @@ def test_a_value_yaml_reads_as_a_date_is_refused_naming_the_key_its_line_and_the
 def test_a_date_inside_a_list_is_refused_with_its_own_line(tmp_path):
     client = "    - AbCdEf0123456789DevSpaClientId\n"
     text = DEV.replace(client, f"{client}    - 2024-01-01\n")
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(text)
-    line = refusal(plan(stack_file))
+    line = refusal(plan_text(tmp_path, text))
     assert line.startswith(
         f"error: Pulumi.dev.yaml:{line_of(text, '- 2024-01-01')}: "
         "tiktok-connection:enabledClients: 2024-01-01 is a YAML timestamp"
@@ -73,10 +76,8 @@ def test_a_quoted_date_and_a_utf8_byte_order_mark_are_read_as_the_pulumi_cli_rea
 
 def test_a_key_set_twice_is_refused_naming_the_key_and_both_lines_as_the_pulumi_cli_does(tmp_path):
     text = DEV + "  tiktok-connection:maxInstances: 7\n"
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(text)
     first, second = (i for i, line in enumerate(text.splitlines(), 1) if "maxInstances" in line)
-    assert refusal(plan(stack_file)) == (
+    assert refusal(plan_text(tmp_path, text)) == (
         f"error: Pulumi.dev.yaml:{second}: tiktok-connection:maxInstances is set twice (first "
         f"on line {first}), which the Pulumi CLI refuses (yaml.v3: mapping key already "
         "defined); keep one of them"
@@ -87,9 +88,7 @@ def test_a_key_set_twice_inside_a_value_is_refused_too(tmp_path):
     text = DEV.replace(
         "  tiktok-connection:minInstances: 0\n", "  extra:object:\n    a: 1\n    a: 2\n"
     )
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(text)
-    assert refusal(plan(stack_file)).startswith(
+    assert refusal(plan_text(tmp_path, text)).startswith(
         f"error: Pulumi.dev.yaml:{line_of(text, 'a: 2')}: a is set twice (first on line "
         f"{line_of(text, 'a: 1')})"
     )
@@ -155,9 +154,7 @@ def test_a_tag_outside_the_core_schema_is_refused_in_one_line_not_a_traceback(
 ):
     """`clientKey: !!binary aGVsbG8=` crashed `make plan` (json.dumps of bytes)."""
     text = DEV.replace("clientKey: sbawdevexampleclientkey", f"clientKey: {value}")
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(text)
-    assert refusal(plan(stack_file)) == (
+    assert refusal(plan_text(tmp_path, text)) == (
         f"error: Pulumi.dev.yaml:{line_of(text, 'clientKey')}: tiktok-connection:clientKey: "
         f"{tag} makes {kind}, not text, a number, true/false, a list or a mapping, the only "
         f"values the Pulumi CLI passes on as written; remove {tag} and write the value itself "
@@ -168,9 +165,7 @@ def test_a_tag_outside_the_core_schema_is_refused_in_one_line_not_a_traceback(
 def test_a_tag_inside_a_list_is_refused_with_its_own_line(tmp_path):
     client = "    - AbCdEf0123456789DevSpaClientId\n"
     text = DEV.replace(client, f"{client}    - !!binary aGVsbG8=\n")
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(text)
-    assert refusal(plan(stack_file)).startswith(
+    assert refusal(plan_text(tmp_path, text)).startswith(
         f"error: Pulumi.dev.yaml:{line_of(text, '!!binary')}: tiktok-connection:enabledClients: "
         "!!binary makes bytes"
     )
@@ -180,9 +175,7 @@ def test_a_list_as_a_mapping_key_is_refused_as_yaml_v3_refuses_it(tmp_path):
     text = f"{DEV}  tiktok-connection:displayName: {{[a]: 1}}\n".replace(
         "  tiktok-connection:displayName: TikTok\n", ""
     )
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(text)
-    assert refusal(plan(stack_file)) == (
+    assert refusal(plan_text(tmp_path, text)) == (
         f"error: Pulumi.dev.yaml:{line_of(text, '[a]')}: tiktok-connection:displayName: a list "
         "or a mapping used as a mapping key, which the Pulumi CLI refuses (yaml.v3: invalid map "
         "key); make each key text"
@@ -194,9 +187,7 @@ def test_a_key_without_a_value_is_refused_not_planned_as_null(tmp_path, empty):
     """`displayName:` (YAML null) was planned as null where "" is refused; the Pulumi CLI passes
     the text null on, so it is refused with the fix: delete the line, or give a value."""
     text = DEV.replace("displayName: TikTok", f"displayName:{empty}")
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(text)
-    assert refusal(plan(stack_file)) == (
+    assert refusal(plan_text(tmp_path, text)) == (
         f"error: Pulumi.dev.yaml:{line_of(text, 'displayName')}: tiktok-connection:displayName: "
         "has no value (YAML null), which the Pulumi CLI does not read as unset: it passes the "
         "text null on (config/object.go, MarshalString); delete the line to use the default, or "
@@ -226,9 +217,7 @@ def test_a_number_not_in_plain_decimal_is_refused_with_what_the_cli_reads(
     """`maxInstances: 010` was planned as 10; yaml.v3 (resolve.go: strconv.ParseInt(plain, 0,
     64)) reads it as octal 8, so the Pulumi CLI would deploy 8."""
     text = DEV.replace("maxInstances: 5", f"maxInstances: {written}")
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(text)
-    assert refusal(plan(stack_file)) == (
+    assert refusal(plan_text(tmp_path, text)) == (
         f"error: Pulumi.dev.yaml:{line_of(text, 'maxInstances')}: "
         f"tiktok-connection:maxInstances: {written} is a YAML number the Pulumi CLI reads as "
         f"{read} ({why}); write the number in plain digits ({plain}), or put it in quotes, "
@@ -263,9 +252,7 @@ def test_text_that_starts_with_a_digit_but_is_no_number_to_yaml_v3_stays_text(tm
 def test_a_value_that_holds_an_alias_of_itself_is_refused_in_one_line(tmp_path, value):
     """`a:n: &x [*x]` crashed `make plan` with a RecursionError traceback."""
     text = DEV.replace("displayName: TikTok", f"displayName: {value}")
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(text)
-    assert refusal(plan(stack_file)) == (
+    assert refusal(plan_text(tmp_path, text)) == (
         f"error: Pulumi.dev.yaml:{line_of(text, 'displayName')}: the value anchored &x holds the "
         "alias *x inside itself, which the Pulumi CLI refuses (yaml.v3: anchor 'x' value "
         "contains itself); write the value out, without the alias"
