@@ -46,7 +46,7 @@ def describe(proxy: ProxyProcess, env: dict[str, str]) -> str:
             f"    TIKTOK_TOKEN_URL={EMULATOR_TOKEN_URL} make proxy",
             f"  (its client key is {EmulatedApp().client_key}; `make emulator` prints its secret)",
         ]
-    if env.get("PROXY_SECRET"):
+    if env.get("PROXY_SECRET", "").strip():  # a blank one stops the proxy before this is said
         lines.append(f"  every request must carry PROXY_SECRET in the {header} header")
     else:
         lines.append(
@@ -60,14 +60,13 @@ def describe(proxy: ProxyProcess, env: dict[str, str]) -> str:
 
 def _client_keys(allowed: str | None) -> str:
     """Which client keys the proxy forwards, read as it reads ALLOWED_CLIENT_KEYS: keys separated
-    by commas, blanks around them dropped; none at all means any key (proxy/tokenproxy/_config.py,
-    a test keeps the two in step through the running proxy)."""
+    by commas, blanks around them dropped; unset means any key, and set without a key stops the
+    proxy before this is said (proxy/tokenproxy/_config.py, a test keeps the two in step through
+    the running proxy)."""
     keys = [key.strip() for key in (allowed or "").split(",") if key.strip()]
     if keys:
         return f"client keys forwarded: {', '.join(keys)} (ALLOWED_CLIENT_KEYS)"
-    if allowed is None:
-        return "any client key is forwarded (ALLOWED_CLIENT_KEYS is not set)"
-    return "any client key is forwarded (ALLOWED_CLIENT_KEYS lists none)"
+    return "any client key is forwarded (ALLOWED_CLIENT_KEYS is not set)"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -117,7 +117,6 @@ def test_make_proxy_names_the_upstream_it_was_given():
 @pytest.mark.parametrize(
     ("allowed", "said", "forwarded"),
     [
-        (" , ", "any client key is forwarded (ALLOWED_CLIENT_KEYS lists none)", True),
         (None, "any client key is forwarded (ALLOWED_CLIENT_KEYS is not set)", True),
         (
             "sbawone, sbawtwo",
@@ -148,13 +147,24 @@ def test_make_proxy_says_truly_which_client_keys_it_forwards(allowed, said, forw
     assert answer.status_code == (502 if forwarded else 401), answer.text
 
 
-def test_make_proxy_with_an_unusable_variable_exits_with_the_proxys_status_and_no_traceback():
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"UPSTREAM_TIMEOUT_SECONDS": "-1"}, "UPSTREAM_TIMEOUT_SECONDS must be greater than 0"),
+        ({"PROXY_SECRET": " "}, "PROXY_SECRET is set but blank"),  # not "must carry" it, 200
+        ({"PROXY_SECRET": "s", "ALLOWED_CLIENT_KEYS": ","}, "ALLOWED_CLIENT_KEYS is set but names"),
+    ],
+)
+def test_make_proxy_with_an_unusable_variable_exits_with_the_proxys_status_and_no_traceback(
+    variables, named
+):
     port = free_port()
-    env = environment(UPSTREAM_TIMEOUT_SECONDS="-1")
+    env = environment(**variables)
     with Running([*MAKE, "proxy", f"PORT={port}"], env=env) as running:
         running.process.wait(timeout=120)
     assert running.process.returncode != 0
-    assert any("UPSTREAM_TIMEOUT_SECONDS" in line for line in running.stdout), running.output()
+    assert any(named in line for line in running.stdout), running.output()
+    assert "Token proxy listening" not in running.output()
     assert "error: the proxy did not start: it exited with 3 before listening" in running.output()
     assert "Traceback" not in running.output()
 

@@ -1,6 +1,8 @@
 """The proxy's settings, read once from the environment at start-up.
 
-Precedence is simple: an environment variable when set and non-empty, else the default. Every
+Precedence is simple: an environment variable when set and non-empty, else the default; but a
+PROXY_SECRET set blank, or an ALLOWED_CLIENT_KEYS set without a key, is refused rather than read as
+unset, since either would admit every caller where the operator meant to narrow them. Every
 value is checked before the first request: one that cannot be used stops the process at start-up
 with a message naming the variable and what it allows (all problems at once), so a broken
 deployment fails its health check instead of failing logins. Messages never repeat a secret.
@@ -59,18 +61,18 @@ class Settings:
 
     `token_url`: TikTok's token endpoint (TIKTOK_TOKEN_URL), an absolute http(s) URL.
     `proxy_secret`: when set (PROXY_SECRET), every request must carry it in the header named
-    `proxy_secret_header` (PROXY_SECRET_HEADER). `proxy_secret_previous`
-    (PROXY_SECRET_PREVIOUS, only beside PROXY_SECRET) is accepted in the same header too, so a
-    rotation never fails a login in flight. `allowed_client_keys`: client keys the proxy
-    forwards (ALLOWED_CLIENT_KEYS; empty: any). `upstream_timeout` and `body_timeout`: seconds
-    to wait for TikTok and for the caller's body (UPSTREAM_TIMEOUT_SECONDS,
-    REQUEST_BODY_TIMEOUT_SECONDS). `max_body_bytes`: the largest request body accepted.
-    `upstream_connections`: connections to TikTok, and token requests in flight, per worker
-    (UPSTREAM_MAX_CONNECTIONS, 1-1000). `upstream_ca_file`: a PEM file of CA certificates to
-    trust for TIKTOK_TOKEN_URL instead of the public roots (UPSTREAM_CA_FILE; e.g. behind a
-    TLS-inspecting egress proxy, or a private test endpoint). `upstream_proxy`: an http(s) proxy
-    for requests to TikTok (UPSTREAM_PROXY_URL); HTTP_PROXY/HTTPS_PROXY are ignored, so a proxy
-    is used only when configured here on purpose.
+    `proxy_secret_header` (PROXY_SECRET_HEADER); set but blank, it is refused.
+    `proxy_secret_previous` (PROXY_SECRET_PREVIOUS, only beside PROXY_SECRET; blank: none) is
+    accepted in the same header too, so a rotation never fails a login in flight.
+    `allowed_client_keys`: client keys the proxy forwards (ALLOWED_CLIENT_KEYS; unset: any; set
+    without a key: refused). `upstream_timeout` and `body_timeout`: seconds to wait for TikTok and
+    for the caller's body (UPSTREAM_TIMEOUT_SECONDS, REQUEST_BODY_TIMEOUT_SECONDS).
+    `max_body_bytes`: the largest request body accepted. `upstream_connections`: connections to
+    TikTok, and token requests in flight, per worker (UPSTREAM_MAX_CONNECTIONS, 1-1000).
+    `upstream_ca_file`: a PEM file of CA certificates to trust for TIKTOK_TOKEN_URL instead of the
+    public roots (UPSTREAM_CA_FILE; e.g. behind a TLS-inspecting egress proxy, or a private test
+    endpoint). `upstream_proxy`: an http(s) proxy for requests to TikTok (UPSTREAM_PROXY_URL);
+    HTTP_PROXY/HTTPS_PROXY are ignored, so a proxy is used only when configured here on purpose.
     """
 
     token_url: str = DEFAULT_TOKEN_URL
@@ -111,7 +113,15 @@ class Settings:
             get("REQUEST_BODY_TIMEOUT_SECONDS"), "REQUEST_BODY_TIMEOUT_SECONDS", problems
         )
         proxy_secret = get("PROXY_SECRET")
-        if proxy_secret is None and get("K_SERVICE"):
+        if proxy_secret is None and "PROXY_SECRET" in env:
+            # Set but blank: whoever set it meant the proxy to check a secret, so running without
+            # one would open it to anyone; refuse rather than guess (off Cloud Run too).
+            problems.append(
+                "PROXY_SECRET is set but blank, which would let any caller through; set it to "
+                "the secret every request must carry, or unset it to run without one (allowed "
+                "only off Cloud Run)"
+            )
+        elif proxy_secret is None and get("K_SERVICE"):
             problems.append(
                 "PROXY_SECRET must be set on Cloud Run (K_SERVICE is set): without it anyone on "
                 "the internet could use the proxy; give the function its secret from Secret "
@@ -152,8 +162,15 @@ class Settings:
                 f"UPSTREAM_PROXY_URL {problem}; set it to an http(s) proxy URL such as "
                 f"http://proxy.internal:3128, or leave it unset"
             )
-        keys = tuple(k.strip() for k in (get("ALLOWED_CLIENT_KEYS") or "").split(",") if k.strip())
-        if not all(_VISIBLE.fullmatch(k) for k in keys):
+        keys = tuple(k.strip() for k in env.get("ALLOWED_CLIENT_KEYS", "").split(",") if k.strip())
+        if not keys and "ALLOWED_CLIENT_KEYS" in env:
+            # Set but naming no key: an allow-list meant to narrow the callers must not admit all.
+            problems.append(
+                "ALLOWED_CLIENT_KEYS is set but names no client key; list the keys to forward, "
+                "separated by commas (e.g. ALLOWED_CLIENT_KEYS=sbawexample), or unset it to "
+                "forward any key"
+            )
+        elif not all(_VISIBLE.fullmatch(k) for k in keys):
             problems.append(
                 "ALLOWED_CLIENT_KEYS must be client keys separated by commas "
                 "(no spaces or other characters inside a key)"
