@@ -321,7 +321,9 @@ def read_state(path: Path) -> dict[str, dict[str, Any]]:
     deployment = document.get("deployment") if isinstance(document, dict) else None
     if not isinstance(deployment, dict):
         raise StateFileError('it has no "deployment" object')
-    resources = deployment.get("resources") or []
+    # Absent when the stack has no resources (apitype.DeploymentV3: `resources,omitempty`); the
+    # CLI never writes null.
+    resources = deployment.get("resources", [])
     if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
         raise StateFileError('its "deployment" has no list of resources')
     if not all(isinstance(r.get("urn"), str) and isinstance(r.get("type"), str) for r in resources):
