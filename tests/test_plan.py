@@ -331,7 +331,7 @@ def test_each_config_error_names_the_line_of_its_key_when_the_stack_file_sets_it
             + ", ".join(sorted(DECLARED))
             + ")",
             f"  - Pulumi.dev.yaml:{at['maxInstances']}: maxInstances: must be a whole number "
-            ">= 1, got 'five'",
+            "from 1 to 2147483647 (the API's int32), got 'five'",
             # protect is not in the file: no line to point at, the key and the fix still are.
             "  - protect: must be true when production is true: a production connection must "
             "never be deleted or replaced by a stray change (set protect: true)",
