@@ -26,7 +26,7 @@ from unittest import mock
 
 import pulumi
 from google.protobuf.json_format import MessageToDict
-from pulumi.runtime import sync_await
+from pulumi.runtime import rpc, sync_await
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -34,15 +34,19 @@ from pulumi.runtime.sync_await import _sync_await
 from devtools.engine import ROOT_STACK_TYPE, AliasSpec, Registration, engine_urns
 
 __all__ = [
+    "NOT_DECRYPTED",
     "PROJECT",
     "READ_STACK_OUTPUTS",
     "READ_STACK_RESOURCE_OUTPUTS",
+    "SECRET_SIG",
+    "SECRET_SIG_KEY",
     "ExportedValue",
     "MockedResource",
     "ProgramRun",
     "RecordingMocks",
     "StateFileError",
     "close_event_loop",
+    "engine_secrets",
     "read_state",
     "run_program",
 ]
@@ -52,6 +56,14 @@ PROJECT = "tiktok-connection"
 ORGANIZATION = "organization"  # what a DIY backend calls every stack's organization
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
 READ_STACK_RESOURCE_OUTPUTS = "pulumi:pulumi:readStackResourceOutputs"
+# A secret as `pulumi stack export` writes it: the signature key with the secret's signature and
+# exactly one of `ciphertext` (encrypted by the stack's secrets provider) or, with
+# --show-secrets, `plaintext` (the value as JSON text) (pulumi/pulumi
+# pkg/resource/stack/deployment.go, DeserializePropertyValue). The engine decrypts it and hands
+# the program the value marked secret; offline the ciphertext cannot be decrypted, so its value
+# is this placeholder, still marked secret.
+SECRET_SIG_KEY, SECRET_SIG = rpc._special_sig_key, rpc._special_secret_sig
+NOT_DECRYPTED = "[secret, not decrypted offline]"
 # A resource's URN as the engine forms it (pulumi/pulumi sdk/go/common/resource/urn.go).
 URN = re.compile(r"^urn:pulumi:[^:]+::[^:]+::.+$")
 # The loops the mock monitor made in its executor threads, for close_event_loop.
@@ -149,8 +161,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
             if self.deployed is None:  # unlike the engine's: no `outputs`, the state is unknown
                 return {"name": args.args.get("name")}, []
             root = [r for r in self.deployed.values() if r.get("type") == ROOT_STACK_TYPE]
-            outputs = dict(root[0].get("outputs") or {}) if root else {}
-            return {"name": args.args.get("name"), "outputs": outputs, "secretOutputNames": []}, []
+            outputs = engine_secrets(dict(root[0].get("outputs") or {})) if root else {}
+            secret = sorted(k for k, v in outputs.items() if _is_secret(v))
+            return {
+                "name": args.args.get("name"),
+                "outputs": outputs,
+                "secretOutputNames": secret,
+            }, []
         if args.token == READ_STACK_RESOURCE_OUTPUTS:
             if self.deployed is None:
                 return {"name": args.args.get("stackName")}, []
@@ -163,7 +180,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     "panic: runtime error: invalid memory address or nil pointer dereference "
                     "(readStackResourceOutputs of a stack that was never deployed)"
                 )
-            return {"name": args.args.get("stackName"), "outputs": dict(self.deployed)}, []
+            resources = {
+                urn: {**resource, "outputs": engine_secrets(resource.get("outputs") or {})}
+                for urn, resource in self.deployed.items()
+            }
+            return {"name": args.args.get("stackName"), "outputs": resources}, []
         return {}, []
 
     def _email(self, inputs: dict[str, Any]) -> str:
@@ -213,6 +234,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return {}
 
 
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG
+
+
 class RecordingMonitor(MockMonitor):
     """Keeps what the mocks do not see: each request as serialised (secrets still marked on their
     leaf, aliases, parent, protect, dependencies), in the order the program sent them."""
@@ -258,6 +283,31 @@ class StateFileError(ValueError):
     """The file is not a `pulumi stack export`; the message says what it lacks, in a few words."""
 
 
+def engine_secrets(value: Any) -> Any:
+    """`value` (outputs from a `pulumi stack export`) with each secret in the form the engine
+    gives a program, `{<sig key>: <secret sig>, "value": ...}`, which Pulumi's
+    `rpc.deserialize_properties` turns into a secret Output: a `ciphertext` one holds
+    NOT_DECRYPTED, a `plaintext` one its decoded JSON. Already in that form, it is unchanged.
+    Raises StateFileError for a secret with neither (or both) or with plaintext that is not JSON,
+    which the engine refuses too."""
+    if isinstance(value, list):
+        return [engine_secrets(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if value.get(SECRET_SIG_KEY) != SECRET_SIG or "value" in value:
+        return {k: engine_secrets(v) for k, v in value.items()}
+    ciphertext, plaintext = value.get("ciphertext"), value.get("plaintext")
+    if isinstance(ciphertext, str) == isinstance(plaintext, str):
+        raise StateFileError("a secret has not exactly one of ciphertext or plaintext")
+    if isinstance(ciphertext, str):
+        return {SECRET_SIG_KEY: SECRET_SIG, "value": NOT_DECRYPTED}
+    try:
+        decoded = json.loads(str(plaintext))
+    except (ValueError, RecursionError):
+        raise StateFileError("a secret's plaintext is not JSON") from None
+    return {SECRET_SIG_KEY: SECRET_SIG, "value": engine_secrets(decoded)}
+
+
 def read_state(path: Path) -> dict[str, dict[str, Any]]:
     """A `pulumi stack export` file as the engine's state read returns it: each live resource's
     URN -> {"type", "outputs"} (resources pending deletion left out, as the engine leaves them).
@@ -271,7 +321,9 @@ def read_state(path: Path) -> dict[str, dict[str, Any]]:
     deployment = document.get("deployment") if isinstance(document, dict) else None
     if not isinstance(deployment, dict):
         raise StateFileError('it has no "deployment" object')
-    resources = deployment.get("resources") or []
+    # Absent when the stack has no resources (apitype.DeploymentV3: `resources,omitempty`); the
+    # CLI never writes null.
+    resources = deployment.get("resources", [])
     if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
         raise StateFileError('its "deployment" has no list of resources')
     if not all(isinstance(r.get("urn"), str) and isinstance(r.get("type"), str) for r in resources):
@@ -279,7 +331,7 @@ def read_state(path: Path) -> dict[str, dict[str, Any]]:
     if not all(URN.match(r["urn"]) for r in resources):
         raise StateFileError("a resource's urn is not urn:pulumi:<stack>::<project>::...")
     return {
-        r["urn"]: {"type": r["type"], "outputs": r.get("outputs") or {}}
+        r["urn"]: {"type": r["type"], "outputs": engine_secrets(r.get("outputs") or {})}
         for r in resources
         if not r.get("delete")
     }

@@ -23,6 +23,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 
+from devtools.engine import ROOT_STACK_TYPE
 from devtools.mock_runtime import (
     PROJECT,
     MockedResource,
@@ -196,6 +197,13 @@ def _short(value: Any) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
 
 
+def _stack_outputs(deployed: dict[str, Any]) -> dict[str, Any]:
+    """The root stack's outputs in the export ({} when it has none): the program reads the
+    deployed connection only once they show a finished deployment (tiktok_auth0/_replacement.py)."""
+    roots = [r for r in deployed.values() if r.get("type") == ROOT_STACK_TYPE]
+    return dict(roots[0].get("outputs") or {}) if roots else {}
+
+
 def _refuse_another_stacks_state(deployed: dict[str, Any], stack: str, state: Path) -> None:
     """Raise StackFileError when the export's URNs (`urn:pulumi:<stack>::<project>::...`) name
     another stack or project: planned against it, a rename check would read the wrong state."""
@@ -247,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     for note in notes:
         print(f"note: {note}")
+    if deployed is not None and not _stack_outputs(deployed):
+        print(
+            f"warning: STATE={args.state}: the rename check is skipped: the export's stack has no "
+            "outputs (never deployed, or its first `pulumi up` failed), so a new connectionName "
+            "is not checked against a deployed connection (`pulumi preview` skips it too)"
+        )
     try:
         run = run_program(
             stack=args.stack, config=config, secret_keys=secret_keys, deployed=deployed

@@ -244,3 +244,19 @@ def test_make_plan_without_state_calls_out_an_acknowledged_replacement_as_unchec
     assert "replaceConnection: 'tiktok' would be replaced by 'tiktok-v2'" in result.stdout
     assert "but the deployed connection was not read (no state was returned)" in result.stdout
     assert "note: the stack's state is not read offline" in result.stdout
+
+
+@pytest.mark.parametrize("form", ["ciphertext", "plaintext"])
+def test_make_plan_checks_a_rename_against_an_export_holding_secrets(tmp_path, form):
+    """`pulumi stack export` writes each secret as {sig, "ciphertext": ...} (or, with
+    --show-secrets, {sig, "plaintext": <JSON text>}), in the connection's options and the stack's
+    outputs: the rename check reads such an export (it crashed on the first secret)."""
+    state = str(REPO / "tests" / "fixtures" / f"prod-export-{form}.json")
+    result = plan(tmp_path, "--state", state, connectionName="tiktok-v2")
+    assert result.returncode == 2, result.stderr
+    assert "connectionName: 'tiktok-v2' is not the deployed connection 'tiktok'" in result.stderr
+    assert "Traceback" not in result.stderr
+    acknowledged = {"connectionName": "tiktok-v2", "replaceConnection": "tiktok"}
+    result = plan(tmp_path, "--state", state, **acknowledged)
+    assert result.returncode == 0, result.stderr
+    assert "connectionName: this change REPLACES" in result.stdout

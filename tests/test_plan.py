@@ -211,6 +211,7 @@ def test_a_stack_that_is_not_a_plain_stack_name_is_refused_in_one_line(target, g
     [
         ('{"functionUrl": "https://f.example"}', 'it has no "deployment" object'),
         ('{"deployment": []}', 'it has no "deployment" object'),
+        ('{"deployment": {"resources": null}}', 'its "deployment" has no list of resources'),
         ('{"deployment": {"resources": [{"type": "x"}]}}', "a resource has no urn or type"),
         (
             '{"deployment": {"resources": [{"urn": "x", "type": "x"}]}}',
@@ -330,7 +331,7 @@ def test_each_config_error_names_the_line_of_its_key_when_the_stack_file_sets_it
             + ", ".join(sorted(DECLARED))
             + ")",
             f"  - Pulumi.dev.yaml:{at['maxInstances']}: maxInstances: must be a whole number "
-            ">= 1, got 'five'",
+            "from 1 to 2147483647 (the API's int32), got 'five'",
             # protect is not in the file: no line to point at, the key and the fix still are.
             "  - protect: must be true when production is true: a production connection must "
             "never be deleted or replaced by a stray change (set protect: true)",
@@ -387,3 +388,36 @@ def test_make_plan_closes_every_event_loop_the_program_ran_on():
     assert len(report["threads"]) >= 2, report  # the main thread's, and the mock monitor's
     assert report["open"] == [], report
     assert "Exception ignored" not in result.stderr
+
+
+ROOT = "urn:pulumi:prod::tiktok-connection::pulumi:pulumi:Stack::tiktok-connection-prod"
+
+
+@pytest.mark.parametrize(
+    "deployment",
+    [
+        {},  # never deployed: `pulumi stack export` leaves `resources` out
+        {"resources": []},
+        {"resources": [{"urn": ROOT, "type": "pulumi:pulumi:Stack"}]},  # a first up that failed
+        {"resources": [{"urn": ROOT, "type": "pulumi:pulumi:Stack", "outputs": {}}]},
+    ],
+)
+def test_an_export_without_stack_outputs_is_planned_with_a_warning_that_skips_the_rename_check(
+    tmp_path, deployment
+):
+    state = tmp_path / "prod.state.json"
+    state.write_text(json.dumps({"version": 3, "deployment": deployment}))
+    result = plan("--stack", "prod", "--state", str(state))
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"warning: STATE={state}: the rename check is skipped: the export's stack has no outputs "
+        "(never deployed, or its first `pulumi up` failed)"
+    ) in result.stdout
+    assert "note: the stack's state is not read offline" not in result.stdout
+
+
+def test_an_export_with_stack_outputs_has_no_warning_about_the_rename_check():
+    state = REPO / "tests" / "fixtures" / "prod-export-ciphertext.json"
+    result = plan("--stack", "prod", "--state", str(state))
+    assert result.returncode == 0, result.stderr
+    assert "rename check is skipped" not in result.stdout

@@ -165,7 +165,7 @@ def test_every_property_is_documented_with_its_allowed_values(login):
         assert f"`{field}`" in inputs["userIdField"]
     assert "1 to 128 letters, digits and dashes" in inputs["connectionName"]
     assert "whole number from 0 to `max_instances`" in inputs["minInstances"]
-    assert "whole number, 1 or more" in inputs["maxInstances"]
+    assert "whole number from 1 to 2147483647" in inputs["maxInstances"]
     # What one instance serves is the concurrency the function is deployed with.
     assert f"up to {REQUEST_CONCURRENCY} token exchanges at once" in inputs["maxInstances"]
     for flag in ("protect", "retainOnDelete", "production"):

@@ -79,12 +79,14 @@ class TikTokLoginArgs(TypedDict):
     )
     min_instances: NotRequired[int]
     (
-        "Token proxy instances kept warm: a whole number from 0 to `max_instances`. 0 lets the "
+        "Token proxy instances kept warm: a whole number from 0 to `max_instances` (Cloud "
+        "Functions takes it as an int32, so at most 2147483647). 0 lets the "
         "first login after idling wait for a cold start. Default: 0."
     )
     max_instances: NotRequired[int]
     (
-        "Upper bound on token proxy instances: a whole number, 1 or more; each instance serves "
+        "Upper bound on token proxy instances: a whole number from 1 to 2147483647 (Cloud "
+        "Functions takes it as an int32); each instance serves "
         "up to 32 token exchanges at once. Default: 10."
     )
     protect: NotRequired[bool]

@@ -344,16 +344,21 @@ def _enabled_clients(value: object) -> list[str]:
     return problems
 
 
+# Cloud Functions v2 takes max_instance_count and min_instance_count as int32
+# (google.cloud.functions.v2.ServiceConfig in googleapis' functions.proto).
+INT32_MAX = 2**31 - 1
+
+
 def _max_instances(value: object) -> list[str]:
-    if _is_whole(value) and value >= 1:
+    if _is_whole(value) and 1 <= value <= INT32_MAX:
         return []
-    return [f"must be a whole number >= 1, got {value!r}"]
+    return [f"must be a whole number from 1 to {INT32_MAX} (the API's int32), got {value!r}"]
 
 
 def _min_instances(value: object) -> list[str]:
-    if _is_whole(value) and value >= 0:
+    if _is_whole(value) and 0 <= value <= INT32_MAX:
         return []
-    return [f"must be a whole number >= 0, got {value!r}"]
+    return [f"must be a whole number from 0 to {INT32_MAX} (the API's int32), got {value!r}"]
 
 
 def _instances_in_order(
