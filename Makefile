@@ -126,10 +126,10 @@ $(BENCH_STAMP): bench/package.json bench/package-lock.json
 	touch $(BENCH_STAMP)
 
 plan: $(RUNTIME_STAMP) ## what `pulumi up` would declare for a stack, offline: [STACK=dev] [STATE=<pulumi stack export file>]
-	@$(BIN)/python -m devtools.plan --stack "$(STACK)" $(if $(STATE),--state "$(STATE)")
+	@$(BIN)/python -m devtools.plan --stack="$(STACK)" $(if $(STATE),--state="$(STATE)")
 
 dev: need-port need-node $(STAMP) ## rehearse a whole TikTok login locally with a stack's config: [STACK=dev] [GRANT=<scopes>] [PORT=<proxy port>]
-	@$(BIN)/python -m devtools.rehearse --stack "$(STACK)" $(if $(filter file,$(origin GRANT)),,--grant "$(GRANT)") $(if $(PORT),--port="$(PORT)")
+	@$(BIN)/python -m devtools.rehearse --stack="$(STACK)" $(if $(filter file,$(origin GRANT)),,--grant="$(GRANT)") $(if $(PORT),--port="$(PORT)")
 
 test: need-node need-jq lint ## set everything up, lint, and run the test suite (real servers, Node, Pulumi mocks)
 	$(BIN)/pytest -m "not slow"
@@ -141,7 +141,7 @@ emulator: need-port $(RUNTIME_STAMP) ## serve the TikTok emulator: [PORT=8081]
 	@$(BIN)/python -m devtools.tiktok_emulator --port="$(or $(PORT),8081)"
 
 doctor: $(RUNTIME_STAMP) ## check a live deployment end to end: STACK=prod OUTPUTS=<file of stack outputs, or ->
-	@$(BIN)/python -m devtools.doctor --stack "$(STACK)" --outputs "$(OUTPUTS)"
+	@$(BIN)/python -m devtools.doctor --stack="$(STACK)" --outputs="$(OUTPUTS)"
 
 install: $(STAMP) $(NODE_STAMP) ## only the setup: .venv/ and devtools/node_modules/
 

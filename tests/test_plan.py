@@ -421,3 +421,22 @@ def test_an_export_with_stack_outputs_has_no_warning_about_the_rename_check():
     result = plan("--stack", "prod", "--state", str(state))
     assert result.returncode == 0, result.stderr
     assert "rename check is skipped" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "variable", "ours"),
+    [
+        ("plan", "STACK=-h", "error: no stack '-h'"),
+        ("dev", "STACK=-x", "error: no stack '-x'"),
+        ("dev", "GRANT=-x", "error: GRANT: -x is not a TikTok Login Kit scope"),
+        ("doctor", "STACK=-x", "doctor: cannot read OUTPUTS"),
+    ],
+)
+def test_a_value_starting_with_a_dash_gets_the_projects_refusal_not_argparses(
+    target, variable, ours
+):
+    result = make(target, variable, "OUTPUTS=/nonexistent/outputs.json")
+    (line, *make_says) = result.stderr.splitlines()
+    assert line.startswith(ours), result.stderr
+    assert "expected one argument" not in result.stderr
+    assert len(make_says) == 1 and make_says[0].endswith("Error 2")
