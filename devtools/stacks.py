@@ -105,6 +105,13 @@ def load_stack_config(
         # sdk/go/common/workspace/loaders.go, stackConfigNamespacedWithProject).
         key = written if ":" in str(written) else f"{PROJECT}:{written}"
         if isinstance(value, dict) and "secure" in value:
+            if not (isinstance(value["secure"], str) and value["secure"].strip()):
+                line = config_key_lines(stack_file).get(str(written))
+                raise StackFileError(
+                    f"{stack_file.name}:{line}: {key}: `secure:` holds no ciphertext, so the "
+                    "Pulumi CLI cannot decrypt it; set the secret again with "
+                    f"`pulumi config set --secret {written} -s {stack}` (it writes the ciphertext)"
+                )
             config[key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, key]
             notes.append(f"{key} is encrypted in {stack_file.name}; planned with a placeholder")
         else:

@@ -257,3 +257,29 @@ def test_a_value_that_holds_an_alias_of_itself_is_refused_in_one_line(tmp_path, 
         "alias *x inside itself, which the Pulumi CLI refuses (yaml.v3: anchor 'x' value "
         "contains itself); write the value out, without the alias"
     )
+
+
+@pytest.mark.parametrize("empty", ["", " ''", " '  '"])
+def test_an_encrypted_value_with_no_ciphertext_is_refused_naming_the_command(tmp_path, empty):
+    text = DEV.replace(
+        "config:\n", f"config:\n  tiktok-connection:clientSecret:\n    secure:{empty}\n"
+    )
+    assert refusal(plan_text(tmp_path, text)) == (
+        f"error: Pulumi.dev.yaml:{line_of(text, 'clientSecret:')}: "
+        "tiktok-connection:clientSecret: `secure:` holds no ciphertext, so the Pulumi CLI cannot "
+        "decrypt it; set the secret again with `pulumi config set --secret "
+        "tiktok-connection:clientSecret -s dev` (it writes the ciphertext)"
+    )
+
+
+def test_an_encrypted_value_is_planned_with_a_placeholder(tmp_path):
+    secure = "v1:c2VjcmV0LWJ1dC1ub3QtcmVhbGx5"
+    text = DEV.replace(
+        "config:\n", f"config:\n  tiktok-connection:clientSecret:\n    secure: {secure}\n"
+    )
+    result = plan_text(tmp_path, text)
+    assert result.returncode == 0, result.stderr
+    assert "clientSecret is encrypted in Pulumi.dev.yaml; planned with a placeholder" in (
+        result.stdout + result.stderr
+    )
+    assert secure not in result.stdout + result.stderr
