@@ -115,6 +115,7 @@ def load_stack_config(
             config[key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, key]
             notes.append(f"{key} is encrypted in {stack_file.name}; planned with a placeholder")
         else:
+            _refuse_structure_for_text(stack_file, str(written), key, value)
             config[key] = value if isinstance(value, str) else json.dumps(value)
     secret_key = f"{PROJECT}:clientSecret"
     if secret_key not in config:
@@ -124,6 +125,24 @@ def load_stack_config(
             f"`pulumi up`: pulumi config set --secret clientSecret -s {stack}"
         )
     return config, secret_keys, notes
+
+
+def _refuse_structure_for_text(stack_file: Path, written: str, key: str, value: object) -> None:
+    """A mapping or list where Pulumi.yaml declares `type: string`: the Pulumi CLI refuses it
+    ("Stack '<stack>' with configuration key '<key>' must be of type 'string'", pulumi/pulumi
+    sdk/go/common/workspace/validation.go) but the program would get its JSON text as a string."""
+    name = key.removeprefix(f"{PROJECT}:")
+    if key == name or not isinstance(value, dict | list):
+        return
+    declared = (read_stack_file(REPO / "Pulumi.yaml").get("config") or {}).get(name) or {}
+    if declared.get("type") == "string":
+        shape = "a mapping" if isinstance(value, dict) else "a list"
+        line = config_key_lines(stack_file).get(written)
+        raise StackFileError(
+            f"{stack_file.name}:{line}: {key}: is {shape}, but Pulumi.yaml declares it text "
+            "(type: string), so the Pulumi CLI refuses it; write the text itself, in quotes if "
+            "it starts with { or ["
+        )
 
 
 def describe_config_error(error: pulumi.RunError, stack_file: Path) -> str:

@@ -283,3 +283,24 @@ def test_an_encrypted_value_is_planned_with_a_placeholder(tmp_path):
         result.stdout + result.stderr
     )
     assert secure not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "shape"), [("{a: 1}", "a mapping"), ("[TikTok]", "a list"), ("\n    - x", "a list")]
+)
+def test_a_mapping_or_list_for_a_text_key_is_refused_as_the_cli_refuses_it(
+    tmp_path, written, shape
+):
+    text = DEV.replace("displayName: TikTok", f"displayName: {written}")
+    assert refusal(plan_text(tmp_path, text)) == (
+        f"error: Pulumi.dev.yaml:{line_of(text, 'displayName')}: tiktok-connection:displayName: "
+        f"is {shape}, but Pulumi.yaml declares it text (type: string), so the Pulumi CLI "
+        "refuses it; write the text itself, in quotes if it starts with { or ["
+    )
+
+
+def test_text_in_quotes_that_looks_like_a_mapping_is_planned_as_text(tmp_path):
+    text = DEV.replace("displayName: TikTok", "displayName: '{a: 1}'")
+    result = plan_text(tmp_path, text)
+    assert result.returncode == 0, result.stderr
+    assert "displayName = {a: 1}\n" in result.stdout
