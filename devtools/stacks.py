@@ -97,6 +97,7 @@ def load_stack_config(
     mapping with a `config` mapping.
     """
     document = _parse(stack_file)
+    text_keys = _declared_text_keys()
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     notes: list[str] = []
@@ -106,16 +107,27 @@ def load_stack_config(
         key = written if ":" in str(written) else f"{PROJECT}:{written}"
         if isinstance(value, dict) and "secure" in value:
             if not (isinstance(value["secure"], str) and value["secure"].strip()):
-                line = config_key_lines(stack_file).get(str(written))
-                raise StackFileError(
-                    f"{stack_file.name}:{line}: {key}: `secure:` holds no ciphertext, so the "
-                    "Pulumi CLI cannot decrypt it; set the secret again with "
-                    f"`pulumi config set --secret {written} -s {stack}` (it writes the ciphertext)"
+                raise _refusal(
+                    stack_file,
+                    written,
+                    f"{key}: `secure:` holds no ciphertext, so the Pulumi CLI cannot decrypt it; "
+                    f"set the secret again with `pulumi config set --secret {written} -s {stack}` "
+                    "(it writes the ciphertext)",
                 )
             config[key], secret_keys = PLACEHOLDER_SECRET, [*secret_keys, key]
             notes.append(f"{key} is encrypted in {stack_file.name}; planned with a placeholder")
+        elif key in text_keys and isinstance(value, dict | list):
+            # The Pulumi CLI refuses it ("Stack '<stack>' with configuration key '<key>' must be
+            # of type 'string'", pulumi/pulumi sdk/go/common/workspace/validation.go); the
+            # program would get its JSON text as a string.
+            shape = "a mapping" if isinstance(value, dict) else "a list"
+            raise _refusal(
+                stack_file,
+                written,
+                f"{key}: is {shape}, but Pulumi.yaml declares it text (type: string), so the "
+                "Pulumi CLI refuses it; write the text itself, in quotes if it starts with { or [",
+            )
         else:
-            _refuse_structure_for_text(stack_file, str(written), key, value)
             config[key] = value if isinstance(value, str) else json.dumps(value)
     secret_key = f"{PROJECT}:clientSecret"
     if secret_key not in config:
@@ -127,22 +139,18 @@ def load_stack_config(
     return config, secret_keys, notes
 
 
-def _refuse_structure_for_text(stack_file: Path, written: str, key: str, value: object) -> None:
-    """A mapping or list where Pulumi.yaml declares `type: string`: the Pulumi CLI refuses it
-    ("Stack '<stack>' with configuration key '<key>' must be of type 'string'", pulumi/pulumi
-    sdk/go/common/workspace/validation.go) but the program would get its JSON text as a string."""
-    name = key.removeprefix(f"{PROJECT}:")
-    if key == name or not isinstance(value, dict | list):
-        return
-    declared = (read_stack_file(REPO / "Pulumi.yaml").get("config") or {}).get(name) or {}
-    if declared.get("type") == "string":
-        shape = "a mapping" if isinstance(value, dict) else "a list"
-        line = config_key_lines(stack_file).get(written)
-        raise StackFileError(
-            f"{stack_file.name}:{line}: {key}: is {shape}, but Pulumi.yaml declares it text "
-            "(type: string), so the Pulumi CLI refuses it; write the text itself, in quotes if "
-            "it starts with { or ["
-        )
+def _declared_text_keys() -> set[str]:
+    """The project's keys (namespaced) that Pulumi.yaml declares `type: string`."""
+    declared = read_stack_file(REPO / "Pulumi.yaml").get("config") or {}
+    return {
+        f"{PROJECT}:{name}" for name, d in declared.items() if (d or {}).get("type") == "string"
+    }
+
+
+def _refusal(stack_file: Path, written: object, problem: str) -> StackFileError:
+    """`problem` led by `<file>:<line>:` of the config key as `written` in the stack file."""
+    line = config_key_lines(stack_file).get(str(written))
+    return StackFileError(f"{stack_file.name}:{line}: {problem}")
 
 
 def describe_config_error(error: pulumi.RunError, stack_file: Path) -> str:
